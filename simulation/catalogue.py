@@ -1,0 +1,377 @@
+"""The resource catalogue and the firm archetypes: what a territory is made of, as data.
+
+Two YAML files describe a territory:
+
+* a **resource catalogue** (``resources`` and ``substitutions``): every resource a firm can buy or
+  emit, its family and unit, price as a virgin input, disposal cost, CO2 factors and transport;
+  and which residue can replace which input, at what ratio, up to what share of demand;
+* an **archetype file** (``archetypes``): typical firms (sector, employees, plot area, radius of
+  action, economics, yearly inputs and residues at activity level 1).
+
+Every number is a :class:`~simulation.schema_base.Sourced` figure (value, unit, source). The
+schemas check units against the resource's unit, so a price in EUR/kg for a resource counted in
+tonnes is an error, not a silent factor-of-1000 mistake. :class:`Catalogue` is the validated,
+array-shaped form the model computes with.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from simulation.errors import InputError, Problem
+from simulation.schema_base import Sourced, StrictModel, problems_from_validation_error, user_error
+from simulation.yamlio import load_yaml
+
+Family = Literal["material", "energy", "water"]
+UNIT_OF_FAMILY: dict[str, str] = {"material": "t", "energy": "MWh", "water": "m3"}
+TaxClass = Literal["inert", "nonhazardous", "hazardous", "none"]
+SHIPPED_RESOURCES = "resources.yaml"
+SHIPPED_ARCHETYPES = "archetypes.yaml"
+
+
+def shipped_path(name: str) -> Path:
+    """Path of a data file shipped inside the package (``simulation/data``)."""
+    return Path(str(importlib_resources.files("simulation") / "data" / name))
+
+
+def _check_unit(figure: Sourced | None, expected: str, what: str) -> None:
+    if figure is not None and figure.unit != expected:
+        raise user_error(f"{what} is in {figure.unit!r} but must be in {expected!r}",
+                         f"convert the value to {expected}")
+
+
+def _check_non_negative(figure: Sourced | None, what: str) -> None:
+    if figure is not None and figure.value < 0:
+        raise user_error(f"{what} is negative ({figure.value})", "give a value >= 0")
+
+
+class Disposal(StrictModel):
+    """How a residue leaves the firm when nobody takes it (landfill, sewer, venting)."""
+
+    gate_fee: Sourced = Field(description="gate fee of the receiving plant, EUR per unit")
+    landfill_tax_class: TaxClass = Field(
+        description="which landfill-tax rate of the scenario's policy applies (none: no tax)")
+    sludge: bool = Field(False, description="sludges pay only the policy's sludge_factor of the tax")
+    co2: Sourced = Field(description="emissions of disposal, tCO2 per unit")
+
+
+class Transport(StrictModel):
+    """How an exchanged residue travels: truck (cost per unit·km) or pipe (capex per metre)."""
+
+    mode: Literal["truck", "pipe"]
+    cost_per_km: Sourced = Field(description="variable transport cost, EUR per unit per km")
+    fixed_cost: Sourced = Field(description="loading/handling cost, EUR per unit")
+    max_distance: Sourced = Field(description="farthest viable exchange, km")
+    co2_per_km: Sourced = Field(description="transport emissions, tCO2 per unit per km")
+    capex_per_m: Sourced | None = Field(None, description="pipe only: construction cost, EUR per m")
+    lifetime: Sourced | None = Field(None, description="pipe only: years over which capex is annualised")
+
+
+class Resource(StrictModel):
+    """One resource: a virgin input a firm buys, a residue a firm emits, or both."""
+
+    name: str = Field(min_length=1)
+    family: Family
+    unit: Literal["t", "MWh", "m3"]
+    ewc: str | None = Field(None, description="European Waste Catalogue code, for residues")
+    virgin_price: Sourced | None = Field(None, description="price as a virgin input, EUR per unit")
+    co2_virgin: Sourced | None = Field(None, description="emissions of one unit bought virgin, tCO2 per unit")
+    disposal: Disposal | None = None
+    transport: Transport | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Resource":
+        u = self.unit
+        if UNIT_OF_FAMILY[self.family] != u:
+            raise user_error(f"family {self.family} is counted in {UNIT_OF_FAMILY[self.family]}, not {u}",
+                             f"set unit: {UNIT_OF_FAMILY[self.family]}")
+        if (self.virgin_price is None) != (self.co2_virgin is None):
+            raise user_error("virgin_price and co2_virgin go together",
+                             "give both (an input) or neither (a residue only)")
+        if (self.disposal is None) != (self.transport is None):
+            raise user_error("disposal and transport go together",
+                             "give both (a residue) or neither (an input only)")
+        if self.virgin_price is None and self.disposal is None:
+            raise user_error("resource is neither an input nor a residue",
+                             "add virgin_price/co2_virgin, or disposal/transport, or both")
+        _check_unit(self.virgin_price, f"EUR/{u}", "virgin_price")
+        _check_unit(self.co2_virgin, f"tCO2/{u}", "co2_virgin")
+        for figure, what in ((self.virgin_price, "virgin_price"), (self.co2_virgin, "co2_virgin")):
+            _check_non_negative(figure, what)
+        if self.disposal is not None:
+            _check_unit(self.disposal.gate_fee, f"EUR/{u}", "disposal.gate_fee")
+            _check_unit(self.disposal.co2, f"tCO2/{u}", "disposal.co2")
+            _check_non_negative(self.disposal.gate_fee, "disposal.gate_fee")
+            _check_non_negative(self.disposal.co2, "disposal.co2")
+        if self.transport is not None:
+            t = self.transport
+            _check_unit(t.cost_per_km, f"EUR/{u}/km", "transport.cost_per_km")
+            _check_unit(t.fixed_cost, f"EUR/{u}", "transport.fixed_cost")
+            _check_unit(t.max_distance, "km", "transport.max_distance")
+            _check_unit(t.co2_per_km, f"tCO2/{u}/km", "transport.co2_per_km")
+            for figure, what in ((t.cost_per_km, "cost_per_km"), (t.fixed_cost, "fixed_cost"),
+                                 (t.max_distance, "max_distance"), (t.co2_per_km, "co2_per_km"),
+                                 (t.capex_per_m, "capex_per_m")):
+                _check_non_negative(figure, f"transport.{what}")
+            if t.mode == "pipe":
+                if t.capex_per_m is None or t.lifetime is None:
+                    raise user_error("a pipe needs capex_per_m and lifetime",
+                                     "add transport.capex_per_m (EUR/m) and transport.lifetime (yr)")
+                _check_unit(t.capex_per_m, "EUR/m", "transport.capex_per_m")
+                _check_unit(t.lifetime, "yr", "transport.lifetime")
+                if t.lifetime.value <= 0:
+                    raise user_error("transport.lifetime must be positive", "give a number of years > 0")
+            elif t.capex_per_m is not None or t.lifetime is not None:
+                raise user_error("capex_per_m and lifetime apply only to pipes",
+                                 "remove them or set mode: pipe")
+        return self
+
+
+class Substitution(StrictModel):
+    """A residue that can replace a virgin input: ``ratio`` units of input per unit of residue."""
+
+    residue: str
+    input: str
+    ratio: Sourced = Field(description="units of input replaced per unit of residue")
+    max_share: Sourced = Field(description="largest share of the buyer's demand it may replace")
+    treatment_cost: Sourced = Field(description="pre-treatment before use, EUR per unit of residue")
+    route: Literal["byproduct", "waste"] = Field(
+        description="legal route: by-product (art. 184-bis) or waste to an authorised receiver")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "Substitution":
+        if self.ratio.value <= 0:
+            raise user_error(f"ratio must be positive, got {self.ratio.value}", "give a ratio > 0")
+        if not 0 < self.max_share.value <= 1:
+            raise user_error(f"max_share must be in (0, 1], got {self.max_share.value}",
+                             "give a share between 0 and 1, e.g. 0.15 for 15 %")
+        _check_unit(self.max_share, "share", "max_share")
+        _check_non_negative(self.treatment_cost, "treatment_cost")
+        return self
+
+
+class ResourceCatalogueFile(StrictModel):
+    """Schema of a resource-catalogue YAML file."""
+
+    resources: dict[str, Resource] = Field(min_length=1)
+    substitutions: list[Substitution] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> "ResourceCatalogueFile":
+        problems = []
+        seen = set()
+        for i, sub in enumerate(self.substitutions):
+            for role in ("residue", "input"):
+                rid = getattr(sub, role)
+                if rid not in self.resources:
+                    problems.append(f"substitutions.{i}.{role}: unknown resource {rid!r}"
+                                    f"{_suggest(rid, self.resources)}")
+            res, inp = self.resources.get(sub.residue), self.resources.get(sub.input)
+            if res is not None and res.disposal is None:
+                problems.append(f"substitutions.{i}.residue: {sub.residue!r} has no disposal/transport,"
+                                " so it is not a residue")
+            if inp is not None and inp.virgin_price is None:
+                problems.append(f"substitutions.{i}.input: {sub.input!r} has no virgin_price,"
+                                " so it is not an input")
+            if res is not None and inp is not None:
+                _check_unit(sub.ratio, f"{inp.unit}/{res.unit}", f"substitutions.{i}.ratio")
+                _check_unit(sub.treatment_cost, f"EUR/{res.unit}", f"substitutions.{i}.treatment_cost")
+            if (sub.residue, sub.input) in seen:
+                problems.append(f"substitutions.{i}: duplicate pair {sub.residue} -> {sub.input}")
+            seen.add((sub.residue, sub.input))
+        if problems:
+            raise user_error("; ".join(problems), "use resource ids defined under 'resources'")
+        return self
+
+
+class Archetype(StrictModel):
+    """A typical firm of one sector, with its yearly flows at activity level 1."""
+
+    name: str = Field(min_length=1)
+    sector: str = Field(min_length=1, description="NACE code")
+    sector_group: str = Field(min_length=1, description="coarse sector label used in outputs")
+    employees: Sourced
+    plot_area: Sourced = Field(description="land the firm needs, m2")
+    radius_of_action: Sourced = Field(description="distance within which it knows partners, km")
+    turnover: Sourced = Field(description="yearly turnover at activity 1, EUR/yr")
+    operating_margin: Sourced = Field(description="EBITDA share of turnover at reference prices")
+    inputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly demand per resource")
+    outputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly residues per resource")
+
+    @model_validator(mode="after")
+    def _units(self) -> "Archetype":
+        _check_unit(self.employees, "persons", "employees")
+        _check_unit(self.plot_area, "m2", "plot_area")
+        _check_unit(self.radius_of_action, "km", "radius_of_action")
+        _check_unit(self.turnover, "EUR/yr", "turnover")
+        _check_unit(self.operating_margin, "share", "operating_margin")
+        for figure, what in ((self.employees, "employees"), (self.turnover, "turnover")):
+            _check_non_negative(figure, what)
+        for figure, what in ((self.plot_area, "plot_area"), (self.radius_of_action, "radius_of_action")):
+            if figure.value <= 0:
+                raise user_error(f"{what} must be positive", "give a value > 0")
+        if not -1 < self.operating_margin.value < 1:
+            raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %")
+        for side in ("inputs", "outputs"):
+            for rid, figure in getattr(self, side).items():
+                _check_non_negative(figure, f"{side}.{rid}")
+        return self
+
+
+class ArchetypeFile(StrictModel):
+    """Schema of an archetype YAML file."""
+
+    archetypes: dict[str, Archetype] = Field(min_length=1)
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def suggest(name: str, choices) -> str:
+    """`` (did you mean a, b?)`` for an unknown id, or an empty string."""
+    return _suggest(name, choices)
+
+
+def _validate_file(model: type[StrictModel], path: Path):
+    raw = load_yaml(path)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(problems_from_validation_error(exc, str(path))) from None
+
+
+def _archetype_flow_problems(archetypes: ArchetypeFile, resources: ResourceCatalogueFile,
+                             path: Path) -> list[Problem]:
+    """Archetype flows must name catalogue resources, in their units, on the right side."""
+    problems = []
+    for aid, arch in archetypes.archetypes.items():
+        for side, unit_role in (("inputs", "virgin_price"), ("outputs", "disposal")):
+            for rid, figure in getattr(arch, side).items():
+                field = f"archetypes.{aid}.{side}.{rid}"
+                res = resources.resources.get(rid)
+                if res is None:
+                    problems.append(Problem(str(path), field, f"unknown resource {rid!r}",
+                                            "use a resource id of the catalogue" + _suggest(rid, resources.resources)))
+                    continue
+                if getattr(res, unit_role) is None:
+                    kind = "input (it has no virgin_price)" if side == "inputs" else "residue (it has no disposal)"
+                    problems.append(Problem(str(path), field, f"{rid!r} cannot be an {kind}",
+                                            "move it to the other side or complete the catalogue entry"))
+                if figure.unit != f"{res.unit}/yr":
+                    problems.append(Problem(str(path), field, f"unit {figure.unit!r} should be '{res.unit}/yr'",
+                                            f"convert the quantity to {res.unit}/yr"))
+    return problems
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Validated catalogue in array form: index ``r`` over resources, ``a`` over archetypes.
+
+    Arrays are per unit of each resource's own unit; policy (taxes, levies) is added by the model.
+    """
+
+    resource_ids: tuple[str, ...]
+    resources: dict[str, Resource]
+    substitutions: tuple[Substitution, ...]
+    archetype_ids: tuple[str, ...]
+    archetypes: dict[str, Archetype]
+    resources_path: str
+    archetypes_path: str
+    # per resource (length R)
+    family: np.ndarray
+    unit: np.ndarray
+    virgin_price: np.ndarray
+    co2_virgin: np.ndarray
+    gate_fee: np.ndarray
+    tax_class: np.ndarray
+    is_sludge: np.ndarray
+    co2_disposal: np.ndarray
+    is_input: np.ndarray
+    is_residue: np.ndarray
+    # per archetype × resource (A × R), at activity 1
+    inputs: np.ndarray
+    outputs: np.ndarray
+
+    def index(self, resource_id: str) -> int:
+        return self.resource_ids.index(resource_id)
+
+    def archetype_index(self, archetype_id: str) -> int:
+        return self.archetype_ids.index(archetype_id)
+
+
+def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: ArchetypeFile,
+                    resources_path: str, archetypes_path: str) -> Catalogue:
+    """Arrange validated files as arrays (resources in file order, archetypes in file order)."""
+    rids = tuple(resources_file.resources)
+    res = resources_file.resources
+    aids = tuple(archetype_file.archetypes)
+    r_index = {rid: i for i, rid in enumerate(rids)}
+
+    def per_resource(get, default=0.0):
+        return np.array([get(res[r]) if get(res[r]) is not None else default for r in rids], dtype=float)
+
+    inputs = np.zeros((len(aids), len(rids)))
+    outputs = np.zeros((len(aids), len(rids)))
+    for a, aid in enumerate(aids):
+        arch = archetype_file.archetypes[aid]
+        for rid, fig in arch.inputs.items():
+            inputs[a, r_index[rid]] = fig.value
+        for rid, fig in arch.outputs.items():
+            outputs[a, r_index[rid]] = fig.value
+    return Catalogue(
+        resource_ids=rids, resources=dict(res), substitutions=tuple(resources_file.substitutions),
+        archetype_ids=aids, archetypes=dict(archetype_file.archetypes),
+        resources_path=resources_path, archetypes_path=archetypes_path,
+        family=np.array([res[r].family for r in rids]),
+        unit=np.array([res[r].unit for r in rids]),
+        virgin_price=per_resource(lambda x: x.virgin_price and x.virgin_price.value),
+        co2_virgin=per_resource(lambda x: x.co2_virgin and x.co2_virgin.value),
+        gate_fee=per_resource(lambda x: x.disposal and x.disposal.gate_fee.value),
+        tax_class=np.array([res[r].disposal.landfill_tax_class if res[r].disposal else "none" for r in rids]),
+        is_sludge=np.array([bool(res[r].disposal and res[r].disposal.sludge) for r in rids]),
+        co2_disposal=per_resource(lambda x: x.disposal and x.disposal.co2.value),
+        is_input=np.array([res[r].virgin_price is not None for r in rids]),
+        is_residue=np.array([res[r].disposal is not None for r in rids]),
+        inputs=inputs, outputs=outputs,
+    )
+
+
+def load_resource_file(path: str | Path) -> ResourceCatalogueFile:
+    return _validate_file(ResourceCatalogueFile, Path(path))
+
+
+def load_archetype_file(path: str | Path) -> ArchetypeFile:
+    return _validate_file(ArchetypeFile, Path(path))
+
+
+def load_catalogue(resources_path: str | Path | None = None,
+                   archetypes_path: str | Path | None = None) -> Catalogue:
+    """Load and cross-check a catalogue; ``None`` means the shipped file. Raises InputError."""
+    rpath = Path(resources_path) if resources_path else shipped_path(SHIPPED_RESOURCES)
+    apath = Path(archetypes_path) if archetypes_path else shipped_path(SHIPPED_ARCHETYPES)
+    problems: list[Problem] = []
+    resources_file = archetype_file = None
+    for loader, path in ((load_resource_file, rpath), (load_archetype_file, apath)):
+        try:
+            loaded = loader(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if isinstance(loaded, ResourceCatalogueFile):
+            resources_file = loaded
+        else:
+            archetype_file = loaded
+    if resources_file is not None and archetype_file is not None:
+        problems.extend(_archetype_flow_problems(archetype_file, resources_file, apath))
+    if problems:
+        raise InputError(problems)
+    return build_catalogue(resources_file, archetype_file, str(rpath), str(apath))

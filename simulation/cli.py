@@ -1,0 +1,103 @@
+"""The ``ecodistrict`` command line (DESIGN §2).
+
+Bad input never shows a traceback: every problem is printed as ``file: field: message (fix)``
+on standard error and the command exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulation.errors import InputError, Problem
+from simulation.yamlio import load_yaml
+
+EXIT_INPUT_ERROR = 2
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecodistrict", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one scenario and write its run folder")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--seed", type=_non_negative_int, help="random seed (default: the scenario's)")
+    run.add_argument("--years", type=_positive_int, help="number of years to simulate from the start year")
+    run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario>-seed<seed>)")
+    validate = sub.add_parser("validate", help="check scenarios and catalogue files; exit 0 or 2")
+    validate.add_argument("files", type=Path, nargs="+")
+    return parser
+
+
+def validate_file(path: Path) -> list[Problem]:
+    """Every problem of one file (scenario, resource catalogue or archetype file)."""
+    from simulation.catalogue import load_catalogue
+    from simulation.runner import build_model
+    from simulation.scenario import validate_scenario_data
+    try:
+        raw = load_yaml(path)
+        if isinstance(raw, dict) and "resources" in raw and "name" not in raw:
+            load_catalogue(resources_path=path)
+        elif isinstance(raw, dict) and "archetypes" in raw and "name" not in raw:
+            load_catalogue(archetypes_path=path)
+        else:
+            build_model(validate_scenario_data(raw, path), years=1)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = [p for path in args.files for p in validate_file(path)]
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        return EXIT_INPUT_ERROR
+    for path in args.files:
+        print(f"{path}: valid")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from simulation.runner import run_scenario
+    out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=args.out, progress=True)
+    last = model.indicator_rows[-1] if model.indicator_rows else {}
+    print(f"ran {model.scenario.name}: years {model.scenario.years.start}-{model.scenario.years.end}, "
+          f"seed {model.seed_used}")
+    if last:
+        print(f"final year {last['year']}: {last['firms']} firms, {last['symbiosis_links']} exchanges, "
+              f"circular input rate {last['circular_input_rate']:.3f}, "
+              f"landfill diversion {last['landfill_diversion_rate']:.3f}")
+    print(f"outputs written to {out_dir}/ (indicators.csv, flows.csv, exchanges.csv, firms.csv, manifest.json)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+    except InputError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""User-input errors: one format for every file the tool reads.
+
+Every problem in a user's file is reported as ``file: dotted.field: message (fix)`` so that a
+policy analyst can find and mend it without reading a traceback. The CLI turns an
+:class:`InputError` into those lines and exit code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one place of one input file."""
+
+    file: str
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        field = self.field or "(document)"
+        return f"{self.file}: {field}: {self.message} ({self.fix})"
+
+
+class InputError(Exception):
+    """Raised when user input cannot be used; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        if not problems:
+            raise ValueError("InputError needs at least one problem")
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def single(cls, file: str | Path, field: str, message: str, fix: str) -> "InputError":
+        return cls([Problem(str(file), field, message, fix)])

@@ -1,0 +1,346 @@
+"""The scenario file: what a user writes to describe one district, its firms and its policy.
+
+A scenario YAML is merged over ``simulation/data/defaults.yaml`` (which gives every behaviour and
+policy parameter a sourced default), then validated in one pass so that ``ecodistrict validate``
+reports every problem at once. Cross-references (archetype ids, resource ids) are checked
+against the catalogue the scenario names; plots are checked for overlap.
+
+Numeric parameters accept a plain number or ``{value, unit, source}``; the unit, when given,
+must match the unit in the parameter's name (``..._eur_per_t`` is EUR/t).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from simulation.catalogue import Catalogue, load_catalogue, shipped_path, suggest
+from simulation.errors import InputError, Problem
+from simulation.schema_base import (StrictModel, problems_from_validation_error, sourced_int,
+                                    sourced_number, user_error)
+from simulation.yamlio import load_yaml
+
+DEFAULTS_FILE = "defaults.yaml"
+
+Share = sourced_number("share", ge=0, le=1)
+EurPerT = sourced_number("EUR/t", ge=0)
+
+
+class Years(StrictModel):
+    """Simulated calendar years, both included: one model step per year."""
+
+    start: int = Field(ge=1900, le=2300)
+    end: int = Field(ge=1900, le=2300)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Years":
+        if self.end < self.start:
+            raise user_error(f"end ({self.end}) is before start ({self.start})",
+                             "swap them, or set end >= start")
+        return self
+
+    @property
+    def count(self) -> int:
+        return self.end - self.start + 1
+
+
+class CatalogueRef(StrictModel):
+    """Which catalogue files to use; paths are relative to the scenario file; omitted = shipped."""
+
+    resources: str | None = None
+    archetypes: str | None = None
+
+
+class GridBlock(StrictModel):
+    """A rectangular block of equal plots: ``rows`` × ``cols`` plots of ``plot_width_m`` × ``plot_depth_m``."""
+
+    name: str = Field(min_length=1)
+    origin_x_m: sourced_number("m")
+    origin_y_m: sourced_number("m")
+    rows: sourced_int("plots", ge=1, le=1000)
+    cols: sourced_int("plots", ge=1, le=1000)
+    plot_width_m: sourced_number("m", gt=0)
+    plot_depth_m: sourced_number("m", gt=0)
+    gap_m: sourced_number("m", ge=0)
+    zone: str = Field("productive", min_length=1)
+    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """Bounding box (x0, y0, x1, y1) in metres."""
+        width = self.cols * self.plot_width_m + (self.cols - 1) * self.gap_m
+        depth = self.rows * self.plot_depth_m + (self.rows - 1) * self.gap_m
+        return (self.origin_x_m, self.origin_y_m, self.origin_x_m + width, self.origin_y_m + depth)
+
+
+class District(StrictModel):
+    """The productive area: grid blocks of plots and/or GeoJSON polygons (projected metres)."""
+
+    blocks: list[GridBlock] = Field(default_factory=list)
+    geojson: str | None = Field(None, description="FeatureCollection of Polygon plots, coordinates in m")
+    firms_per_plot: sourced_int("firms", ge=1) = 1
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "District":
+        if not self.blocks and self.geojson is None:
+            raise user_error("the district has no plots", "add at least one entry under district.blocks")
+        names = [b.name for b in self.blocks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise user_error(f"block names repeat: {', '.join(duplicates)}", "give each block its own name")
+        for i, a in enumerate(self.blocks):
+            for b in self.blocks[i + 1:]:
+                ax0, ay0, ax1, ay1 = a.extent
+                bx0, by0, bx1, by1 = b.extent
+                if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                    raise user_error(f"plots of block {a.name!r} overlap plots of block {b.name!r}",
+                                     "move one block's origin so that the blocks do not overlap")
+        return self
+
+
+class Incumbent(StrictModel):
+    """Firms present when the simulation starts."""
+
+    archetype: str
+    count: sourced_int("firms", ge=1)
+
+
+class QueuedApplicant(StrictModel):
+    """One named applicant arriving in a given year."""
+
+    archetype: str
+    year: int
+
+
+class Applicants(StrictModel):
+    """Who applies to settle each year: a Poisson stream from an archetype mix, and/or a queue."""
+
+    rate_per_year: sourced_number("firms/yr", ge=0) = 0.0
+    mix: dict[str, sourced_number("weight", ge=0)] = Field(default_factory=dict)
+    queue: list[QueuedApplicant] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _mix_needed(self) -> "Applicants":
+        if self.rate_per_year > 0 and (not self.mix or sum(self.mix.values()) <= 0):
+            raise user_error("a positive rate_per_year needs a mix with positive weights",
+                             "add firms.applicants.mix: {archetype_id: weight, ...}")
+        return self
+
+
+class Firms(StrictModel):
+    incumbents: list[Incumbent] = Field(default_factory=list)
+    applicants: Applicants = Field(default_factory=Applicants)
+
+
+class Activity(StrictModel):
+    """Production dynamics: activity level multiplies an archetype's yearly flows."""
+
+    initial_sd: sourced_number("log", ge=0, le=2)
+    growth_mean: sourced_number("1/yr", ge=-0.5, le=0.5)
+    growth_sd: sourced_number("1/yr", ge=0, le=1)
+    shock_probability: sourced_number("1/yr", ge=0, le=1)
+    shock_size: sourced_number("share", ge=0, lt=1)
+    minimum: sourced_number("activity", gt=0)
+    maximum: sourced_number("activity", gt=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "Activity":
+        if self.maximum < self.minimum:
+            raise user_error("activity.maximum is below activity.minimum", "set maximum >= minimum")
+        return self
+
+
+class Negotiation(StrictModel):
+    """Bilateral bargaining over the surplus of an exchange (DESIGN §1 step 5)."""
+
+    bargaining_power_supplier: Share
+    transaction_cost_eur_per_yr: sourced_number("EUR/yr", ge=0)
+    setup_cost_eur: sourced_number("EUR", ge=0)
+    risk_premium_share: Share
+    initial_trust: Share
+    trust_gain: Share
+    trust_loss: Share
+    candidates_per_firm: sourced_int("partners", ge=1, le=100)
+
+
+class Contracts(StrictModel):
+    duration_years: sourced_int("yr", ge=1, le=50)
+    disruption_probability: sourced_number("1/yr", ge=0, le=1)
+
+
+class Exit(StrictModel):
+    hazard_rate: sourced_number("1/yr", ge=0, le=1)
+    loss_years: sourced_int("yr", ge=1, le=50)
+
+
+class Behaviour(StrictModel):
+    activity: Activity
+    negotiation: Negotiation
+    contracts: Contracts
+    exit: Exit
+    discount_rate: sourced_number("1/yr", ge=0, le=1)
+
+
+class Window(StrictModel):
+    """A rule or instrument in force from ``start_year`` to ``end_year`` (both included; open if absent)."""
+
+    start_year: int | None = None
+    end_year: int | None = None
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> "Window":
+        if self.start_year is not None and self.end_year is not None and self.end_year < self.start_year:
+            raise user_error(f"end_year ({self.end_year}) is before start_year ({self.start_year})",
+                             "swap them or remove one")
+        return self
+
+    def active(self, year: int) -> bool:
+        return ((self.start_year is None or year >= self.start_year)
+                and (self.end_year is None or year <= self.end_year))
+
+
+class Admission(Window):
+    rule: Literal["open"]
+
+
+class LandfillTax(Window):
+    """Regional landfill tax per tonne by class (E-R LR 31/1996 art. 13); sludges pay a fraction."""
+
+    inert_eur_per_t: EurPerT
+    nonhazardous_eur_per_t: EurPerT
+    hazardous_eur_per_t: EurPerT
+    sludge_factor: Share
+
+
+class VirginLevy(Window):
+    """A levy on virgin material inputs, EUR per tonne bought (material family only)."""
+
+    eur_per_t: EurPerT
+
+
+class ExchangeSubsidy(Window):
+    """A public payment per tonne of material residue exchanged."""
+
+    eur_per_t: EurPerT
+
+
+class FacilitatorPolicy(Window):
+    """The matchmaking platform / park manager: district-wide visibility, cheaper transactions."""
+
+    enabled: bool
+    transaction_cost_reduction: Share
+
+
+class Policy(StrictModel):
+    admission: Admission
+    landfill_tax: LandfillTax
+    virgin_levy: VirginLevy
+    exchange_subsidy: ExchangeSubsidy
+    facilitator: FacilitatorPolicy
+
+
+class Scenario(StrictModel):
+    """A whole scenario, after merging over the defaults."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = Field(ge=0)
+    years: Years
+    catalogue: CatalogueRef = Field(default_factory=CatalogueRef)
+    district: District
+    firms: Firms
+    behaviour: Behaviour
+    policy: Policy
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """``override`` over ``base``: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = copy.deepcopy(base)
+        for key, value in override.items():
+            merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def _reference_problems(scenario: Scenario, catalogue: Catalogue, file: str) -> list[Problem]:
+    """Archetype ids used by the scenario must exist in its catalogue."""
+    known = catalogue.archetypes
+    used: list[tuple[str, str]] = [(f"firms.incumbents.{i}.archetype", inc.archetype)
+                                   for i, inc in enumerate(scenario.firms.incumbents)]
+    used += [(f"firms.applicants.mix.{aid}", aid) for aid in scenario.firms.applicants.mix]
+    used += [(f"firms.applicants.queue.{i}.archetype", q.archetype)
+             for i, q in enumerate(scenario.firms.applicants.queue)]
+    return [Problem(file, field, f"unknown archetype {aid!r}",
+                    "use an archetype id of the catalogue" + suggest(aid, known))
+            for field, aid in used if aid not in known]
+
+
+def resolve_catalogue_paths(ref: CatalogueRef, scenario_path: Path) -> tuple[Path | None, Path | None]:
+    base = scenario_path.parent
+    return tuple(base / p if p is not None else None for p in (ref.resources, ref.archetypes))
+
+
+class LoadedScenario:
+    """A validated scenario with its catalogue and where it came from."""
+
+    def __init__(self, scenario: Scenario, catalogue: Catalogue, path: Path, raw: dict):
+        self.scenario = scenario
+        self.catalogue = catalogue
+        self.path = path
+        self.raw = raw
+
+
+def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
+    """Validate an already-parsed scenario document; raise InputError with every problem."""
+    file = str(path)
+    if not isinstance(raw, dict):
+        raise InputError.single(file, "", "a scenario must be a mapping of keys (name, seed, years, ...)",
+                                "start from scenarios/formigine_baseline.yaml")
+    defaults = load_yaml(shipped_path(DEFAULTS_FILE))
+    merged = deep_merge(defaults, raw)
+    problems: list[Problem] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(merged)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation_error(exc, file))
+    catalogue = None
+    catalogue_ref = scenario.catalogue if scenario else _catalogue_ref_or_none(merged)
+    if catalogue_ref is not None:
+        rpath, apath = resolve_catalogue_paths(catalogue_ref, path)
+        try:
+            catalogue = load_catalogue(rpath, apath)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if scenario is not None and catalogue is not None:
+        problems.extend(_reference_problems(scenario, catalogue, file))
+    if problems:
+        raise InputError(problems)
+    return LoadedScenario(scenario, catalogue, path, raw)
+
+
+def _catalogue_ref_or_none(merged: dict) -> CatalogueRef | None:
+    try:
+        return CatalogueRef.model_validate(merged.get("catalogue") or {})
+    except ValidationError:
+        return None
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, merge over defaults and validate a scenario file. Raises InputError."""
+    path = Path(path)
+    return validate_scenario_data(load_yaml(path), path)
+
+
+def with_overrides(scenario: Scenario, *, seed: int | None = None, years: int | None = None) -> Scenario:
+    """The scenario with the CLI's ``--seed``/``--years`` applied."""
+    update: dict[str, Any] = {}
+    if seed is not None:
+        update["seed"] = seed
+    if years is not None:
+        update["years"] = Years(start=scenario.years.start, end=scenario.years.start + years - 1)
+    return scenario.model_copy(update=update)

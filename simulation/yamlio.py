@@ -1,0 +1,72 @@
+"""Reading YAML safely: syntax errors become :class:`InputError` naming the line.
+
+The loader also refuses duplicate keys (YAML would silently keep the last one, so a typo'd
+scenario would run with a value the author did not mean).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulation.errors import InputError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError as exc:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                "found an unhashable key", key_node.start_mark) from exc
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"found duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; a missing file or bad syntax raises :class:`InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(path, "", "file not found",
+                                "check the path; relative paths start from the current folder") from None
+    except IsADirectoryError:
+        raise InputError.single(path, "", "is a folder, not a file", "give the path of a .yaml file") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})",
+                                "save it as UTF-8 text") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: str | Path) -> Any:
+    """Parse YAML text that came from ``path`` (used in error messages)."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError.single(path, "", f"YAML syntax error at {where}: {problem}",
+                                "fix the YAML syntax there (indentation, colons, quotes)") from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(path, "", f"YAML error: {exc}", "fix the YAML syntax") from None
+    except RecursionError:
+        raise InputError.single(path, "", "YAML nesting too deep", "flatten the document") from None
