@@ -26,7 +26,8 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from simulation.errors import InputError, Problem
-from simulation.schema_base import Sourced, StrictModel, problems_from_validation_error, user_error
+from simulation.schema_base import (Sourced, StrictModel, problems_from_validation_error, user_error,
+                                    user_errors)
 from simulation.yamlio import load_yaml
 
 Family = Literal["material", "energy", "water"]
@@ -41,15 +42,23 @@ def shipped_path(name: str) -> Path:
     return Path(str(importlib_resources.files("simulation") / "data" / name))
 
 
-def _check_unit(figure: Sourced | None, expected: str, what: str) -> None:
+def _unit_problem(figure: Sourced | None, expected: str) -> tuple[str, str] | None:
+    """``(message, fix)`` when ``figure`` is not in ``expected``, else ``None``."""
     if figure is not None and figure.unit != expected:
-        raise user_error(f"{what} is in {figure.unit!r} but must be in {expected!r}",
-                         f"convert the value to {expected}")
+        return f"unit is {figure.unit!r} but must be {expected!r}", f"convert the value to {expected}"
+    return None
+
+
+def _check_unit(figure: Sourced | None, expected: str, what: str) -> None:
+    """Raise a user error at field ``what`` (dotted, below the model) when the unit is wrong."""
+    problem = _unit_problem(figure, expected)
+    if problem is not None:
+        raise user_error(*problem, field=what)
 
 
 def _check_non_negative(figure: Sourced | None, what: str) -> None:
     if figure is not None and figure.value < 0:
-        raise user_error(f"{what} is negative ({figure.value})", "give a value >= 0")
+        raise user_error(f"negative value ({figure.value:g})", "give a value >= 0", field=what)
 
 
 class Disposal(StrictModel):
@@ -91,13 +100,15 @@ class Resource(StrictModel):
         u = self.unit
         if UNIT_OF_FAMILY[self.family] != u:
             raise user_error(f"family {self.family} is counted in {UNIT_OF_FAMILY[self.family]}, not {u}",
-                             f"set unit: {UNIT_OF_FAMILY[self.family]}")
+                             f"set unit: {UNIT_OF_FAMILY[self.family]}", field="unit")
         if (self.virgin_price is None) != (self.co2_virgin is None):
             raise user_error("virgin_price and co2_virgin go together",
-                             "give both (an input) or neither (a residue only)")
+                             "give both (an input) or neither (a residue only)",
+                             field="co2_virgin" if self.co2_virgin is None else "virgin_price")
         if (self.disposal is None) != (self.transport is None):
             raise user_error("disposal and transport go together",
-                             "give both (a residue) or neither (an input only)")
+                             "give both (a residue) or neither (an input only)",
+                             field="transport" if self.transport is None else "disposal")
         if self.virgin_price is None and self.disposal is None:
             raise user_error("resource is neither an input nor a residue",
                              "add virgin_price/co2_virgin, or disposal/transport, or both")
@@ -123,14 +134,16 @@ class Resource(StrictModel):
             if t.mode == "pipe":
                 if t.capex_per_m is None or t.lifetime is None:
                     raise user_error("a pipe needs capex_per_m and lifetime",
-                                     "add transport.capex_per_m (EUR/m) and transport.lifetime (yr)")
+                                     "add transport.capex_per_m (EUR/m) and transport.lifetime (yr)",
+                                     field="transport")
                 _check_unit(t.capex_per_m, "EUR/m", "transport.capex_per_m")
                 _check_unit(t.lifetime, "yr", "transport.lifetime")
                 if t.lifetime.value <= 0:
-                    raise user_error("transport.lifetime must be positive", "give a number of years > 0")
+                    raise user_error("lifetime must be positive", "give a number of years > 0",
+                                     field="transport.lifetime")
             elif t.capex_per_m is not None or t.lifetime is not None:
                 raise user_error("capex_per_m and lifetime apply only to pipes",
-                                 "remove them or set mode: pipe")
+                                 "remove them or set mode: pipe", field="transport")
         return self
 
 
@@ -148,10 +161,11 @@ class Substitution(StrictModel):
     @model_validator(mode="after")
     def _ranges(self) -> "Substitution":
         if self.ratio.value <= 0:
-            raise user_error(f"ratio must be positive, got {self.ratio.value}", "give a ratio > 0")
+            raise user_error(f"ratio must be positive, got {self.ratio.value:g}", "give a ratio > 0",
+                             field="ratio")
         if not 0 < self.max_share.value <= 1:
-            raise user_error(f"max_share must be in (0, 1], got {self.max_share.value}",
-                             "give a share between 0 and 1, e.g. 0.15 for 15 %")
+            raise user_error(f"max_share must be in (0, 1], got {self.max_share.value:g}",
+                             "give a share between 0 and 1, e.g. 0.15 for 15 %", field="max_share")
         _check_unit(self.max_share, "share", "max_share")
         _check_non_negative(self.treatment_cost, "treatment_cost")
         return self
@@ -165,29 +179,36 @@ class ResourceCatalogueFile(StrictModel):
 
     @model_validator(mode="after")
     def _references(self) -> "ResourceCatalogueFile":
-        problems = []
+        problems: list[tuple[str, str, str]] = []
         seen = set()
         for i, sub in enumerate(self.substitutions):
             for role in ("residue", "input"):
                 rid = getattr(sub, role)
                 if rid not in self.resources:
-                    problems.append(f"substitutions.{i}.{role}: unknown resource {rid!r}"
-                                    f"{_suggest(rid, self.resources)}")
+                    problems.append((f"substitutions.{i}.{role}", f"unknown resource {rid!r}",
+                                     "use a resource id defined under 'resources'"
+                                     + _suggest(rid, self.resources)))
             res, inp = self.resources.get(sub.residue), self.resources.get(sub.input)
             if res is not None and res.disposal is None:
-                problems.append(f"substitutions.{i}.residue: {sub.residue!r} has no disposal/transport,"
-                                " so it is not a residue")
+                problems.append((f"substitutions.{i}.residue",
+                                 f"{sub.residue!r} has no disposal/transport, so it is not a residue",
+                                 "name a residue, or add disposal and transport to that resource"))
             if inp is not None and inp.virgin_price is None:
-                problems.append(f"substitutions.{i}.input: {sub.input!r} has no virgin_price,"
-                                " so it is not an input")
+                problems.append((f"substitutions.{i}.input",
+                                 f"{sub.input!r} has no virgin_price, so it is not an input",
+                                 "name an input, or add virgin_price and co2_virgin to that resource"))
             if res is not None and inp is not None:
-                _check_unit(sub.ratio, f"{inp.unit}/{res.unit}", f"substitutions.{i}.ratio")
-                _check_unit(sub.treatment_cost, f"EUR/{res.unit}", f"substitutions.{i}.treatment_cost")
+                for what, expected in (("ratio", f"{inp.unit}/{res.unit}"),
+                                       ("treatment_cost", f"EUR/{res.unit}")):
+                    problem = _unit_problem(getattr(sub, what), expected)
+                    if problem is not None:
+                        problems.append((f"substitutions.{i}.{what}", *problem))
             if (sub.residue, sub.input) in seen:
-                problems.append(f"substitutions.{i}: duplicate pair {sub.residue} -> {sub.input}")
+                problems.append((f"substitutions.{i}", f"duplicate pair {sub.residue} -> {sub.input}",
+                                 "keep one entry per residue and input"))
             seen.add((sub.residue, sub.input))
         if problems:
-            raise user_error("; ".join(problems), "use resource ids defined under 'resources'")
+            raise user_errors(problems)
         return self
 
 
@@ -216,9 +237,10 @@ class Archetype(StrictModel):
             _check_non_negative(figure, what)
         for figure, what in ((self.plot_area, "plot_area"), (self.radius_of_action, "radius_of_action")):
             if figure.value <= 0:
-                raise user_error(f"{what} must be positive", "give a value > 0")
+                raise user_error(f"{what} must be positive", "give a value > 0", field=what)
         if not -1 < self.operating_margin.value < 1:
-            raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %")
+            raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %",
+                             field="operating_margin")
         for side in ("inputs", "outputs"):
             for rid, figure in getattr(self, side).items():
                 _check_non_negative(figure, f"{side}.{rid}")
@@ -233,11 +255,11 @@ class ArchetypeFile(StrictModel):
 
 def _suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 def suggest(name: str, choices) -> str:
-    """`` (did you mean a, b?)`` for an unknown id, or an empty string."""
+    """``; did you mean a, b?`` for an unknown id (appended to a fix), or an empty string."""
     return _suggest(name, choices)
 
 
@@ -246,7 +268,7 @@ def _validate_file(model: type[StrictModel], path: Path):
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(problems_from_validation_error(exc, str(path))) from None
+        raise InputError(problems_from_validation_error(exc, str(path), model=model)) from None
 
 
 def _archetype_flow_problems(archetypes: ArchetypeFile, resources: ResourceCatalogueFile,

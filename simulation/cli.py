@@ -16,18 +16,23 @@ from simulation.yamlio import load_yaml
 EXIT_INPUT_ERROR = 2
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
+def _int_at_least(minimum: int):
+    """Argument type: a whole number >= ``minimum``; argparse prints the message and exits with 2."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (give one >= {minimum})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small (give a whole number >= {minimum})")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
+_non_negative_int = _int_at_least(0)
+_positive_int = _int_at_least(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,16 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    """Every problem of one file (scenario, resource catalogue or archetype file)."""
-    from simulation.catalogue import load_catalogue
+    """Every problem of one file (scenario, resource catalogue or archetype file).
+
+    A resource catalogue is checked on its own. An archetype file's flows are checked against the
+    ``resources.yaml`` beside it when there is one (a territory's two files live together), else
+    against the shipped catalogue; problems of that other file are not this file's and are left out.
+    """
+    from simulation.catalogue import SHIPPED_RESOURCES, load_catalogue, load_resource_file
     from simulation.runner import build_model
     from simulation.scenario import validate_scenario_data
     try:
         raw = load_yaml(path)
         if isinstance(raw, dict) and "resources" in raw and "name" not in raw:
-            load_catalogue(resources_path=path)
+            load_resource_file(path)
         elif isinstance(raw, dict) and "archetypes" in raw and "name" not in raw:
-            load_catalogue(archetypes_path=path)
+            sibling = path.parent / SHIPPED_RESOURCES
+            try:
+                load_catalogue(resources_path=sibling if sibling.is_file() else None, archetypes_path=path)
+            except InputError as exc:
+                return [p for p in exc.problems if p.file == str(path)] or exc.problems
         else:
             build_model(validate_scenario_data(raw, path), years=1)
     except InputError as exc:

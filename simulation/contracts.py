@@ -25,20 +25,22 @@ class Status(IntEnum):
         return self.name.lower()
 
 
+# Narrow integer types keep the book small (DESIGN §6: ≤ 2 KB retained per firm); money and
+# quantities stay float64 so that hand-computed cases match exactly.
 _COLUMNS: dict[str, type] = {
-    "supplier": np.int64,       # firm unique_id
-    "buyer": np.int64,          # firm unique_id
-    "substitution": np.int64,   # row of the catalogue's substitution table
-    "quantity": float,          # contracted residue units per year
-    "price": float,             # EUR per unit of residue, paid by buyer to supplier
-    "unit_surplus": float,      # EUR per unit of residue at signature
-    "fixed_cost": float,        # EUR/yr: transaction cost and annualised pipe capex, shared equally
-    "distance_km": float,
-    "start_year": np.int64,
-    "end_year": np.int64,       # planned (or actual, once closed) last year of delivery
+    "supplier": np.int32,       # firm unique_id
+    "buyer": np.int32,          # firm unique_id
+    "substitution": np.int16,   # row of the catalogue's substitution table
+    "quantity": np.float64,     # contracted residue units per year
+    "price": np.float64,        # EUR per unit of residue, paid by buyer to supplier
+    "unit_surplus": np.float64, # EUR per unit of residue at signature
+    "fixed_cost": np.float64,   # EUR/yr: transaction cost and annualised pipe capex, shared equally
+    "distance_km": np.float64,
+    "start_year": np.int16,
+    "end_year": np.int16,       # planned (or actual, once closed) last year of delivery
     "status": np.int8,
-    "delivered": float,         # residue units delivered in the current year
-    "renewals": np.int64,       # times the contract was renegotiated and extended
+    "delivered": np.float64,    # residue units delivered in the current year
+    "renewals": np.int16,       # times the contract was renegotiated and extended
 }
 
 
@@ -63,7 +65,7 @@ class ContractBook:
         capacity = len(self._cols["supplier"])
         if need <= capacity:
             return
-        new_capacity = max(need, 2 * capacity)
+        new_capacity = max(need, capacity + capacity // 2)
         for name, col in self._cols.items():
             grown = np.zeros(new_capacity, dtype=col.dtype)
             grown[: self._n] = col[: self._n]

@@ -102,7 +102,7 @@ def _geojson_plots(path: Path):
                 raise ValueError("land_price_eur_per_m2 must be a number >= 0")
             plots.append((str(props.get("id", f"plot-{i + 1}")), cx, cy, area, price,
                           str(props.get("zone", "productive"))))
-        except (KeyError, TypeError, IndexError, ValueError) as exc:
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
             from simulation.errors import Problem
             problems.append(Problem(str(path), f"features.{i}", f"unusable plot polygon: {exc}",
                                     "give a Polygon with coordinates in metres and numeric properties"))
@@ -118,7 +118,12 @@ def build_plots(district: District, scenario_dir: Path) -> Plots:
         rows += _geojson_plots(scenario_dir / district.geojson)
     ids = [r[0] for r in rows]
     if len(set(ids)) != len(ids):
-        raise InputError.single("scenario", "district", "plot ids repeat", "give every plot its own id")
+        # Grid ids are unique (block names are), so a repeat involves a polygon of the GeoJSON file.
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError.single(scenario_dir / district.geojson, "features",
+                                f"plot ids repeat: {', '.join(repeated)}",
+                                "give every polygon its own properties.id, different from the grid plots' "
+                                "ids (<block>-r<row>c<col>)")
     return Plots(
         ids=ids,
         x_m=np.array([r[1] for r in rows], dtype=float),

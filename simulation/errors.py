@@ -22,7 +22,17 @@ class Problem:
 
     def __str__(self) -> str:
         field = self.field or "(document)"
-        return f"{self.file}: {field}: {self.message} ({self.fix})"
+        return _one_line(f"{self.file}: {field}: {self.message} ({self.fix})")
+
+
+def _one_line(text: str) -> str:
+    """Escape line breaks and other control characters a user's key or value may bring in.
+
+    One problem is one line, so a problem never splits in two on the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InputError(Exception):

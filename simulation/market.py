@@ -150,7 +150,8 @@ def _nearest_pairs(origin_xy: np.ndarray, target_xy: np.ndarray, k: int,
                    max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each origin, its ``k`` nearest targets within ``max_km``: (origin, target, distance)."""
     k = min(k, len(target_xy))
-    dist, idx = cKDTree(target_xy).query(origin_xy, k=k, distance_upper_bound=max_km)
+    dist, idx = cKDTree(target_xy, balanced_tree=False, compact_nodes=False).query(
+        origin_xy, k=k, distance_upper_bound=max_km)
     dist, idx = dist.reshape(len(origin_xy), k), idx.reshape(len(origin_xy), k)
     found = np.isfinite(dist)
     origin = np.broadcast_to(np.arange(len(origin_xy))[:, None], dist.shape)[found]
@@ -258,19 +259,9 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     # Greedy by decreasing surplus; ties broken by (supplier, buyer, row) uid order for determinism.
     total = q_max[order] * s_unit[order] - fixed[order]
     order = order[np.lexsort((rows[order], market.uid[buy[order]], market.uid[sup[order]], -total))]
-    picked, quantities = [], []
-    supply_left, row_cap_left, input_left = market.supply_left, market.row_cap_left, market.input_left
-    ratio = subs.ratio
-    for c in order.tolist():
-        sc, bc, rc, ic, row = sup[c], buy[c], r[c], i[c], rows[c]
-        q = min(supply_left[sc, rc], min(row_cap_left[bc, row], input_left[bc, ic]) / ratio[row])
-        if q <= eps or q * (s_unit[c] - threshold_unit[c]) - fixed[c] <= 0:
-            continue
-        supply_left[sc, rc] -= q
-        row_cap_left[bc, row] -= q * ratio[row]
-        input_left[bc, ic] -= q * ratio[row]
-        picked.append(c)
-        quantities.append(q)
+    picked, quantities = _allocate_greedily(
+        order, market, sup * market.supply_left.shape[1] + r, buy * market.row_cap_left.shape[1] + rows,
+        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed, eps)
     if not picked:
         return _no_deals()
     c = np.array(picked)
@@ -280,6 +271,42 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     price = nash_price(q, s_unit[c], fixed[c], supplier_value, q * distrust[c] * stake_s[c],
                        q * distrust[c] * stake_b[c], terms.bargaining_power_supplier)
     return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c])
+
+
+def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps):
+    """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
+
+    Works on flat keys into the market's (firm × resource) and (firm × row) tables, holding the
+    touched entries in dicts: this loop is the one sequential step of negotiation, so it is kept
+    to plain Python scalars. Writes what is left back into ``market``.
+    """
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+    left = []
+    for table, keys in tables:
+        touched = np.unique(keys[order])
+        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    supply, row_cap, need = left
+    picked, quantities = [], []
+    for c, ks, kr, ki, rt, m, f in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
+                                       input_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(),
+                                       fixed[order].tolist()):
+        room = row_cap[kr]
+        if need[ki] < room:
+            room = need[ki]
+        q = supply[ks]
+        if room / rt < q:
+            q = room / rt
+        if q <= eps or q * m - f <= 0:
+            continue
+        supply[ks] -= q
+        row_cap[kr] -= q * rt
+        need[ki] -= q * rt
+        picked.append(c)
+        quantities.append(q)
+    for (table, _), state in zip(tables, left):
+        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
+               np.fromiter(state.values(), dtype=float, count=len(state)))
+    return picked, quantities
 
 
 def _no_deals() -> Deals:

@@ -2,7 +2,7 @@
 
 The yearly cycle is written out in :meth:`EcoDistrictModel.step` so that a reader sees the order of
 events. Decisions live in the agents (the authority admits and prices, firms produce and keep
-accounts and trust); bulk arithmetic over all firms and contracts (flows, candidate search,
+accounts); bulk arithmetic over all firms and contracts (flows, candidate search,
 settlement) is done on arrays here and in :mod:`simulation.market`.
 """
 
@@ -22,6 +22,7 @@ from simulation.indicators import YearLedger, measure
 from simulation.market import (Market, SubstitutionTable, Terms, Transport, contract_keys, find_candidates,
                                nash_price, negotiate, stakes, unit_surplus, without_existing)
 from simulation.scenario import Scenario
+from simulation.trust import TrustLedger
 
 
 class EcoDistrictModel(mesa.Model):
@@ -43,6 +44,7 @@ class EcoDistrictModel(mesa.Model):
         self.subs = SubstitutionTable.from_catalogue(catalogue)
         self.transport = Transport.from_catalogue(catalogue, scenario.behaviour.discount_rate)
         self.contracts = ContractBook()
+        self.trust = TrustLedger(scenario.behaviour.negotiation.initial_trust)
         self.authority = PlanningAuthority(self)
         self.facilitator = Facilitator(self)
         self.firm_by_uid: dict[int, Firm] = {}
@@ -60,7 +62,7 @@ class EcoDistrictModel(mesa.Model):
         self.authority.set_prices(year)            # 1. policy timeline
         self.facilitator.update(year)
         self.admit_applicants(year)                # 2. entry and settlement on plots
-        self.agents_by_type[Firm].do("produce")    # 3. production
+        self.produce()                             # 3. production
         market = self.open_market()                #    flows, and what standing contracts leave free
         candidates = self.find_candidates(market)  # 4. matchmaking
         self.sign_contracts(market, candidates)    # 5. negotiation
@@ -137,6 +139,21 @@ class EcoDistrictModel(mesa.Model):
         self.firm_by_uid[firm.unique_id] = firm
         return firm
 
+    # ------------------------------------------------------------------ 3. production
+    def produce(self) -> None:
+        """Activity of every firm takes a lognormal step; a shock cuts some firms' output this year.
+
+        ``a ← clip(a · exp(μ + σ·z) · (1 − shock_size if shocked), minimum, maximum)``, drawn in bulk
+        for all firms in entry order (one generator call per year, not per firm).
+        """
+        a = self.scenario.behaviour.activity
+        firms = list(self.firm_by_uid.values())
+        level = np.array([f.activity for f in firms]) * np.exp(
+            a.growth_mean + a.growth_sd * self.rng.standard_normal(len(firms)))
+        level[self.rng.random(len(firms)) < a.shock_probability] *= 1.0 - a.shock_size
+        for firm, value in zip(firms, np.clip(level, a.minimum, a.maximum).tolist()):
+            firm.activity = value
+
     # ------------------------------------------------------------------ flows and market
     def open_market(self) -> Market:
         """This year's flows of every firm, and the capacity standing contracts leave free.
@@ -191,15 +208,9 @@ class EcoDistrictModel(mesa.Model):
             risk_premium_share=neg.risk_premium_share,
             initial_trust=neg.initial_trust,
             transaction_cost_eur_per_yr=self.facilitator.transaction_cost(base),
-            candidates_per_firm=neg.candidates_per_firm,
+            candidates_per_firm=self.facilitator.candidates_per_firm(neg.candidates_per_firm),
             district_wide_search=self.facilitator.district_wide_search,
         )
-
-    def trust_of(self, supplier_uid: np.ndarray, buyer_uid: np.ndarray) -> np.ndarray:
-        default = self.scenario.behaviour.negotiation.initial_trust
-        firm = self.firm_by_uid
-        return np.array([firm[s].trust_in(b, default) for s, b in zip(supplier_uid.tolist(), buyer_uid.tolist())],
-                        dtype=float)
 
     # ------------------------------------------------------------------ 4-5. matchmaking, negotiation
     def find_candidates(self, market: Market):
@@ -211,7 +222,7 @@ class EcoDistrictModel(mesa.Model):
 
     def sign_contracts(self, market: Market, candidates) -> None:
         deals = negotiate(market, candidates, self.subs, self.transport, self.authority.prices,
-                          self.terms(), self.trust_of)
+                          self.terms(), self.trust.of)
         if len(deals) == 0:
             return
         duration = self.scenario.behaviour.contracts.duration_years
@@ -256,21 +267,9 @@ class EcoDistrictModel(mesa.Model):
             demand=self._demand.sum(0), received=inn.sum(0), virgin=virgin.sum(0),
             supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
             distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2)
-        self._update_trust(rows)
+        self.trust.reward(c.supplier[rows], c.buyer[rows], self.scenario.behaviour.negotiation.trust_gain)
         self._break_expire_renew(year)
         return ledger
-
-    def _update_trust(self, delivering_rows: np.ndarray) -> None:
-        gain = self.scenario.behaviour.negotiation.trust_gain
-        default = self.scenario.behaviour.negotiation.initial_trust
-        c = self.contracts
-        for s_uid, b_uid in zip(c.supplier[delivering_rows].tolist(), c.buyer[delivering_rows].tolist()):
-            self._set_pair_trust(s_uid, b_uid, lambda t: t + gain * (1.0 - t), default)
-
-    def _set_pair_trust(self, a: int, b: int, update, default: float) -> None:
-        value = update(self.firm_by_uid[a].trust_in(b, default))
-        self.firm_by_uid[a].set_trust(b, value)
-        self.firm_by_uid[b].set_trust(a, value)
 
     def _break_expire_renew(self, year: int) -> None:
         behaviour = self.scenario.behaviour
@@ -278,9 +277,7 @@ class EcoDistrictModel(mesa.Model):
         active = c.active_rows()
         broken = active[self.rng.random(len(active)) < behaviour.contracts.disruption_probability]
         c.close(broken, year, Status.BROKEN)
-        loss = behaviour.negotiation.trust_loss
-        for s_uid, b_uid in zip(c.supplier[broken].tolist(), c.buyer[broken].tolist()):
-            self._set_pair_trust(s_uid, b_uid, lambda t: t * (1.0 - loss), behaviour.negotiation.initial_trust)
+        self.trust.punish(c.supplier[broken], c.buyer[broken], behaviour.negotiation.trust_loss)
         due = c.active_rows()
         due = due[c.end_year[due] <= year]
         if len(due) == 0:
@@ -302,7 +299,7 @@ class EcoDistrictModel(mesa.Model):
         s_unit = unit_surplus(s, dist, subs, tr, prices)
         fixed = c.fixed_cost[rows]
         stake_s, stake_b = stakes(s, subs, prices)
-        distrust = terms.risk_premium_share * (1.0 - self.trust_of(c.supplier[rows], c.buyer[rows]))
+        distrust = terms.risk_premium_share * (1.0 - self.trust.of(c.supplier[rows], c.buyer[rows]))
         d_s, d_b = q * distrust * stake_s, q * distrust * stake_b
         renew = (q > 0) & (q * s_unit - fixed > d_s + d_b)
         supplier_value = prices.disposal_cost[r] + prices.subsidy[r] - tr.fixed[r] - tr.per_km[r] * dist - subs.treatment[s]
@@ -317,8 +314,8 @@ class EcoDistrictModel(mesa.Model):
         firms = list(self.firm_by_uid.values())
         hazard = self.rng.random(len(firms)) < ex.hazard_rate
         self.exits_this_year = 0
-        leaving = [(f, "losses" if f.loss_years >= ex.loss_years else "hazard")
-                   for f, h in zip(firms, hazard.tolist()) if h or f.loss_years >= ex.loss_years]
+        reasons = [f.reason_to_leave(ex.loss_years, h) for f, h in zip(firms, hazard.tolist())]
+        leaving = [(f, reason) for f, reason in zip(firms, reasons) if reason is not None]
         if not leaving:
             return
         gone = np.array([f.unique_id for f, _ in leaving])
@@ -326,6 +323,7 @@ class EcoDistrictModel(mesa.Model):
         active = c.active_rows()
         hit = active[np.isin(c.supplier[active], gone) | np.isin(c.buyer[active], gone)]
         c.close(hit, year, Status.PARTNER_EXIT)
+        self.trust.forget(gone)
         self.exits_this_year = len(leaving)
         for firm, reason in leaving:
             firm.exit_year, firm.exit_reason = year, reason

@@ -24,6 +24,7 @@ from simulation.schema_base import (StrictModel, problems_from_validation_error,
 from simulation.yamlio import load_yaml
 
 DEFAULTS_FILE = "defaults.yaml"
+FIRST_YEAR, LAST_YEAR = 1900, 2300  # calendar years a scenario may simulate
 
 Share = sourced_number("share", ge=0, le=1)
 EurPerT = sourced_number("EUR/t", ge=0)
@@ -32,14 +33,14 @@ EurPerT = sourced_number("EUR/t", ge=0)
 class Years(StrictModel):
     """Simulated calendar years, both included: one model step per year."""
 
-    start: int = Field(ge=1900, le=2300)
-    end: int = Field(ge=1900, le=2300)
+    start: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    end: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Years":
         if self.end < self.start:
             raise user_error(f"end ({self.end}) is before start ({self.start})",
-                             "swap them, or set end >= start")
+                             "swap them, or set end >= start", field="end")
         return self
 
     @property
@@ -86,18 +87,21 @@ class District(StrictModel):
     @model_validator(mode="after")
     def _no_overlap(self) -> "District":
         if not self.blocks and self.geojson is None:
-            raise user_error("the district has no plots", "add at least one entry under district.blocks")
+            raise user_error("the district has no plots", "add at least one entry under district.blocks",
+                             field="blocks")
         names = [b.name for b in self.blocks]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise user_error(f"block names repeat: {', '.join(duplicates)}", "give each block its own name")
+            raise user_error(f"block names repeat: {', '.join(duplicates)}", "give each block its own name",
+                             field=f"blocks.{names.index(duplicates[0], names.index(duplicates[0]) + 1)}.name")
         for i, a in enumerate(self.blocks):
-            for b in self.blocks[i + 1:]:
+            for j, b in enumerate(self.blocks[i + 1:], start=i + 1):
                 ax0, ay0, ax1, ay1 = a.extent
                 bx0, by0, bx1, by1 = b.extent
                 if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
-                    raise user_error(f"plots of block {a.name!r} overlap plots of block {b.name!r}",
-                                     "move one block's origin so that the blocks do not overlap")
+                    raise user_error(f"plots of block {b.name!r} overlap plots of block {a.name!r}",
+                                     "move one block's origin so that the blocks do not overlap",
+                                     field=f"blocks.{j}")
         return self
 
 
@@ -126,7 +130,7 @@ class Applicants(StrictModel):
     def _mix_needed(self) -> "Applicants":
         if self.rate_per_year > 0 and (not self.mix or sum(self.mix.values()) <= 0):
             raise user_error("a positive rate_per_year needs a mix with positive weights",
-                             "add firms.applicants.mix: {archetype_id: weight, ...}")
+                             "add firms.applicants.mix: {archetype_id: weight, ...}", field="mix")
         return self
 
 
@@ -149,7 +153,7 @@ class Activity(StrictModel):
     @model_validator(mode="after")
     def _bounds(self) -> "Activity":
         if self.maximum < self.minimum:
-            raise user_error("activity.maximum is below activity.minimum", "set maximum >= minimum")
+            raise user_error("maximum is below minimum", "set maximum >= minimum", field="maximum")
         return self
 
 
@@ -194,7 +198,7 @@ class Window(StrictModel):
     def _window_ordered(self) -> "Window":
         if self.start_year is not None and self.end_year is not None and self.end_year < self.start_year:
             raise user_error(f"end_year ({self.end_year}) is before start_year ({self.start_year})",
-                             "swap them or remove one")
+                             "swap them or remove one", field="end_year")
         return self
 
     def active(self, year: int) -> bool:
@@ -232,6 +236,7 @@ class FacilitatorPolicy(Window):
 
     enabled: bool
     transaction_cost_reduction: Share
+    candidates_per_firm: sourced_int("partners", ge=1, le=100)
 
 
 class Policy(StrictModel):
@@ -266,17 +271,44 @@ def deep_merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def _reference_problems(scenario: Scenario, catalogue: Catalogue, file: str) -> list[Problem]:
+def _reference_problems(firms: Firms, catalogue: Catalogue, file: str) -> list[Problem]:
     """Archetype ids used by the scenario must exist in its catalogue."""
     known = catalogue.archetypes
     used: list[tuple[str, str]] = [(f"firms.incumbents.{i}.archetype", inc.archetype)
-                                   for i, inc in enumerate(scenario.firms.incumbents)]
-    used += [(f"firms.applicants.mix.{aid}", aid) for aid in scenario.firms.applicants.mix]
+                                   for i, inc in enumerate(firms.incumbents)]
+    used += [(f"firms.applicants.mix.{aid}", aid) for aid in firms.applicants.mix]
     used += [(f"firms.applicants.queue.{i}.archetype", q.archetype)
-             for i, q in enumerate(scenario.firms.applicants.queue)]
+             for i, q in enumerate(firms.applicants.queue)]
     return [Problem(file, field, f"unknown archetype {aid!r}",
                     "use an archetype id of the catalogue" + suggest(aid, known))
             for field, aid in used if aid not in known]
+
+
+NAMED_FILES = (("catalogue", "resources"), ("catalogue", "archetypes"), ("district", "geojson"))
+
+
+def _is(test, path: Path) -> bool:
+    """``path.is_file()``/``is_dir()`` answering False, not raising, for names the OS refuses (too long)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _missing_file_problems(merged: dict, path: Path, file: str) -> list[Problem]:
+    """Files the scenario names (catalogue, GeoJSON plots) must exist, relative to its folder.
+
+    Checked here, before anything opens them, so that the problem points at the scenario's field
+    the user typed rather than at a resolved path the user never wrote.
+    """
+    problems = []
+    for section, key in NAMED_FILES:
+        value = merged.get(section, {}).get(key) if isinstance(merged.get(section), dict) else None
+        if isinstance(value, str) and not _is(Path.is_file, path.parent / value):
+            found = "is a folder, not a file" if _is(Path.is_dir, path.parent / value) else "not found"
+            problems.append(Problem(file, f"{section}.{key}", f"file {value!r} {found}",
+                                    f"give a path relative to the scenario's folder ({path.parent})"))
+    return problems
 
 
 def resolve_catalogue_paths(ref: CatalogueRef, scenario_path: Path) -> tuple[Path | None, Path | None]:
@@ -307,20 +339,31 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
-        problems.extend(problems_from_validation_error(exc, file))
+        problems.extend(problems_from_validation_error(exc, file, model=Scenario))
+    missing = _missing_file_problems(merged, path, file)
+    problems.extend(missing)
     catalogue = None
     catalogue_ref = scenario.catalogue if scenario else _catalogue_ref_or_none(merged)
-    if catalogue_ref is not None:
+    if catalogue_ref is not None and not any(p.field.startswith("catalogue.") for p in missing):
         rpath, apath = resolve_catalogue_paths(catalogue_ref, path)
         try:
             catalogue = load_catalogue(rpath, apath)
         except InputError as exc:
             problems.extend(exc.problems)
-    if scenario is not None and catalogue is not None:
-        problems.extend(_reference_problems(scenario, catalogue, file))
+    firms = scenario.firms if scenario else _firms_or_none(merged)
+    if firms is not None and catalogue is not None:
+        problems.extend(_reference_problems(firms, catalogue, file))
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, catalogue, path, raw)
+
+
+def _firms_or_none(merged: dict) -> Firms | None:
+    """The firms section alone, so that unknown archetypes are reported with other problems."""
+    try:
+        return Firms.model_validate(merged.get("firms") or {})
+    except ValidationError:
+        return None
 
 
 def _catalogue_ref_or_none(merged: dict) -> CatalogueRef | None:
@@ -342,5 +385,11 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None, years: int | 
     if seed is not None:
         update["seed"] = seed
     if years is not None:
-        update["years"] = Years(start=scenario.years.start, end=scenario.years.start + years - 1)
+        start = scenario.years.start
+        if start + years - 1 > LAST_YEAR:
+            # The CLI's bound depends on the scenario's start year, so it is checked here, not by argparse.
+            raise InputError.single("command line", "--years",
+                                    f"{years} years from {start} would end after {LAST_YEAR}",
+                                    f"give --years {LAST_YEAR - start + 1} or fewer")
+        update["years"] = Years(start=start, end=start + years - 1)
     return scenario.model_copy(update=update)

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Annotated, Any
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -25,9 +27,24 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
-def user_error(message: str, fix: str) -> PydanticCustomError:
-    """An error raised inside a validator, carrying the fix shown to the user."""
-    return PydanticCustomError("ecodistrict", "{message}", {"message": message, "fix": fix})
+def user_error(message: str, fix: str, field: str = "") -> PydanticCustomError:
+    """An error raised inside a validator, carrying the fix shown to the user.
+
+    ``field`` is the dotted path, below the model being validated, of the value at fault: a
+    model validator sees the whole model, so without it the user would be pointed at the parent.
+    """
+    return PydanticCustomError("ecodistrict", "{message}", {"message": message, "fix": fix, "field": field})
+
+
+def user_errors(problems: list[tuple[str, str, str]]) -> PydanticCustomError:
+    """Several ``(field, message, fix)`` problems found by one model validator, reported one a line.
+
+    Pydantic stops a model validator at its first raise; cross-reference checks collect every
+    problem first so that ``ecodistrict validate`` shows them all at once.
+    """
+    message = "; ".join(f"{field}: {msg}" for field, msg, _ in problems)
+    return PydanticCustomError("ecodistrict", "{message}",
+                               {"message": message, "fix": problems[0][2], "problems": tuple(problems)})
 
 
 class Sourced(StrictModel):
@@ -108,13 +125,60 @@ _FIXES: dict[str, str] = {
 }
 
 
+def _is_tag(part: Any) -> bool:
+    """Pydantic's own steps in an error location (``function-after[...]``), not a user's key."""
+    return isinstance(part, str) and "[" in part and part.endswith("]")
+
+
+def _key(part: Any) -> str:
+    """A key as shown in a dotted path: quoted when empty or when it holds dots, colons or spaces."""
+    text = str(part)
+    plain = text and not any(c.isspace() or c in ".:" or not c.isprintable() for c in text)
+    return text if plain else repr(text)
+
+
 def _dotted(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and "[" in p and p.endswith("]"))]
-    return ".".join(parts)
+    return ".".join(_key(p) for p in loc if not _is_tag(p))
 
 
-def problems_from_validation_error(exc: ValidationError, file: str, prefix: str = "") -> list[Problem]:
-    """Translate every pydantic error into a :class:`Problem` with a fix a user can act on."""
+def _bare(tp: Any) -> Any:
+    """``tp`` without ``Annotated[...]`` and ``X | None`` wrappers."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _keys_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model holding the last key of ``loc`` (to suggest a spelling), or []."""
+    tp: Any = model
+    for part in [p for p in loc if not _is_tag(p)][:-1]:
+        tp = _bare(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part not in tp.model_fields:
+                return []
+            tp = tp.model_fields[part].annotation
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return []
+    tp = _bare(tp)
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def problems_from_validation_error(exc: ValidationError, file: str, prefix: str = "",
+                                   model: type[BaseModel] | None = None) -> list[Problem]:
+    """Translate every pydantic error into a :class:`Problem` with a fix a user can act on.
+
+    Give ``model`` (the class that was validated) to get a spelling suggestion for unknown keys.
+    """
     problems = []
     for err in exc.errors(include_url=False):
         ctx = err.get("ctx") or {}
@@ -122,10 +186,16 @@ def problems_from_validation_error(exc: ValidationError, file: str, prefix: str 
         message = err["msg"]
         if err["type"].startswith("value_error") and message.startswith("Value error, "):
             message = message[len("Value error, "):]
-        field = _dotted(tuple(err["loc"]))
-        if prefix:
-            field = f"{prefix}.{field}" if field else prefix
-        problems.append(Problem(file, field, message, fix))
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+            close = difflib.get_close_matches(str(err["loc"][-1]), _keys_at(model, tuple(err["loc"])), n=3)
+            if close:
+                fix += f"; did you mean {', '.join(close)}?"
+        loc = tuple(prefix.split(".") if prefix else ()) + tuple(err["loc"])
+        parts = ctx.get("problems") or ((ctx.get("field", ""), message, fix),)
+        for sub_field, sub_message, sub_fix in parts:
+            field = _dotted(loc + tuple(sub_field.split(".") if sub_field else ()))
+            problems.append(Problem(file, field, sub_message, sub_fix))
     return problems
 
 

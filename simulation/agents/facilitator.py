@@ -6,7 +6,7 @@ import mesa
 
 
 class Facilitator(mesa.Agent):
-    """Makes partners visible district-wide and lowers transaction costs, while the policy has it on.
+    """Makes partners visible district-wide, lists more of them, and lowers transaction costs.
 
     Firms without it know partners only within their own radius of action (DESIGN §1 step 4).
     """
@@ -25,6 +25,10 @@ class Facilitator(mesa.Agent):
     @property
     def district_wide_search(self) -> bool:
         return self.active
+
+    def candidates_per_firm(self, own_search: int) -> int:
+        """How many partners per residue a firm examines: the platform's list when active."""
+        return max(own_search, self.model.scenario.policy.facilitator.candidates_per_firm) if self.active else own_search
 
     def transaction_cost(self, base_eur_per_yr: float) -> float:
         return base_eur_per_yr * (1.0 - self.transaction_cost_reduction)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
 import mesa
 
 
 class Firm(mesa.Agent):
-    """One firm: its archetype, activity level, plot, trust in partners and yearly accounts.
+    """One firm: its archetype, activity level, plot and yearly accounts.
 
-    The firm's yearly flows are its archetype's flows times ``activity``; the model reads them in
-    bulk (arrays over all firms) for matchmaking and settlement, and hands each firm its profit.
+    The firm's yearly flows are its archetype's flows times ``activity``. The model updates
+    activity, reads flows and settles accounts in bulk (arrays over all firms), then hands each
+    firm its profit; the firm decides to leave after lasting losses.
+    Its trust in partners is held in the district's :class:`~simulation.trust.TrustLedger`.
     """
 
     def __init__(self, model: mesa.Model, archetype: int, plot: int, activity: float, entry_year: int,
@@ -26,25 +26,19 @@ class Firm(mesa.Agent):
         self.exit_reason = ""
         self.loss_years = 0
         self.profit_eur = 0.0
-        self.trust: dict[int, float] = {}
-
-    def produce(self) -> None:
-        """Grow or shrink activity by a lognormal step; a shock sometimes cuts one year's output."""
-        a = self.model.scenario.behaviour.activity
-        rng = self.model.rng
-        growth = a.growth_mean + a.growth_sd * rng.standard_normal()
-        level = self.activity * math.exp(growth)
-        if rng.random() < a.shock_probability:
-            level *= 1.0 - a.shock_size
-        self.activity = min(max(level, a.minimum), a.maximum)
 
     def book_profit(self, profit_eur: float) -> None:
         """Record this year's profit; count consecutive loss-making years."""
         self.profit_eur = profit_eur
         self.loss_years = self.loss_years + 1 if profit_eur < 0 else 0
 
-    def trust_in(self, partner: int, default: float) -> float:
-        return self.trust.get(partner, default)
+    def trust_in(self, partner: int) -> float:
+        """This firm's trust in ``partner`` (a firm's unique_id)."""
+        return self.model.trust.between(self.unique_id, partner)
 
-    def set_trust(self, partner: int, value: float) -> None:
-        self.trust[partner] = value
+    def reason_to_leave(self, loss_years_limit: int, hazard_hit: bool) -> str | None:
+        """``"losses"`` after ``loss_years_limit`` loss-making years in a row, ``"hazard"`` when the
+        background closure draw hit it (relocation, succession, bankruptcy), else ``None``."""
+        if self.loss_years >= loss_years_limit:
+            return "losses"
+        return "hazard" if hazard_hit else None

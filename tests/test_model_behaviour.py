@@ -1,0 +1,118 @@
+"""Mechanisms of the yearly cycle, each pinned on the hand-made two-firm district."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from simulation.contracts import Status
+from simulation.runner import build_model
+from simulation.scenario import deep_merge, validate_scenario_data
+from tests.conftest import TWO_FIRMS, run_checking_invariants
+
+
+def two_firms(**changes):
+    """The two-firm scenario with ``changes`` merged in, as a model ready to run."""
+    raw = deep_merge(yaml.safe_load(TWO_FIRMS.read_text()), changes)
+    return build_model(validate_scenario_data(raw, TWO_FIRMS))
+
+
+def far_apart(gap_m: float) -> dict:
+    return {"district": {"blocks": [{"name": "row", "origin_x_m": 0, "origin_y_m": 0, "rows": 1, "cols": 2,
+                                     "plot_width_m": 100, "plot_depth_m": 100, "gap_m": gap_m,
+                                     "land_price_eur_per_m2": 50}]}}
+
+
+def test_firms_beyond_their_radius_do_not_meet_without_facilitator():
+    model = two_firms(**far_apart(11_900))  # 12 km apart, radius of action 10 km
+    run_checking_invariants(model)
+    assert len(model.contracts) == 0
+
+
+def test_facilitator_makes_partners_beyond_radius_visible():
+    model = two_firms(**far_apart(11_900), policy={"facilitator": {"enabled": True}})
+    run_checking_invariants(model)
+    assert len(model.contracts) == 1
+
+
+def test_no_exchange_beyond_transport_reach_even_with_facilitator():
+    model = two_firms(**far_apart(31_900), policy={"facilitator": {"enabled": True}})  # 32 km > 30 km
+    run_checking_invariants(model)
+    assert len(model.contracts) == 0
+
+
+def test_policy_window_switches_subsidy_on_and_off():
+    model = two_firms(policy={"exchange_subsidy": {"eur_per_t": 10, "start_year": 2027, "end_year": 2027}})
+    subsidies = []
+    while model.running:
+        model.step()
+        subsidies.append(float(model.authority.prices.subsidy.max()))
+    assert subsidies == [0.0, 10.0, 0.0]
+    savings = [row["net_savings_eur"] for row in model.indicator_rows]
+    assert savings[1] - savings[0] == 750 * 10
+
+
+def test_higher_landfill_tax_raises_the_price_the_supplier_accepts_to_pay():
+    low, high = two_firms(), two_firms(policy={"landfill_tax": {"inert_eur_per_t": 80}})
+    for model in (low, high):
+        model.step()
+    assert high.contracts.price[0] < low.contracts.price[0]
+
+
+def test_partner_exit_ends_contract_and_partner_falls_back_to_virgin():
+    model = two_firms(behaviour={"exit": {"hazard_rate": 1.0}})
+    model.step()
+    assert model.contracts.status[0] == Status.PARTNER_EXIT
+    assert model.contracts.end_year[0] == 2026
+    assert len(model.firm_by_uid) == 0 and model.plots.occupants.sum() == 0
+
+
+def test_expiring_contract_is_renewed_when_still_profitable():
+    model = two_firms(years={"start": 2026, "end": 2030}, behaviour={"contracts": {"duration_years": 2}})
+    run_checking_invariants(model)
+    assert len(model.contracts) == 1
+    assert model.contracts.renewals[0] == 2 and model.contracts.status[0] == Status.ACTIVE
+
+
+def test_disruption_breaks_contract_and_costs_trust():
+    model = two_firms(behaviour={"contracts": {"disruption_probability": 1.0}})
+    model.step()
+    assert model.contracts.status[0] == Status.BROKEN
+    supplier = model.firm_by_uid[int(model.contracts.supplier[0])]
+    # trust 0.5 grew by 0.1 × (1 − 0.5) on delivery, then lost half on the break
+    assert supplier.trust_in(int(model.contracts.buyer[0])) == 0.55 * 0.5
+
+
+def test_lasting_losses_make_a_firm_leave():
+    model = two_firms(policy={"virgin_levy": {"eur_per_t": 300}}, behaviour={"exit": {"loss_years": 2}})
+    run_checking_invariants(model)
+    buyer_exit = [f for f in model.departed if f.exit_reason == "losses"]
+    assert len(buyer_exit) == 1 and buyer_exit[0].exit_year == 2027
+
+
+def test_cyclicity_is_the_spectral_radius_of_the_firm_network():
+    import numpy as np
+
+    from simulation.indicators import cyclicity
+
+    assert cyclicity(np.array([1, 2]), np.array([2, 3])) == 0.0            # a chain has no cycle
+    assert cyclicity(np.array([1, 2]), np.array([2, 1])) == 1.0            # a mutual exchange
+    # a triangle 1→2→3→1 plus a chord 1→3: radius is the real root of x³ = x + 1 (≈ 1.3247)
+    radius = cyclicity(np.array([1, 2, 3, 1, 1]), np.array([2, 3, 1, 3, 3]))
+    assert radius == pytest.approx(1.3247179572, rel=1e-9)
+
+
+def test_cyclicity_of_a_large_component_matches_a_dense_solve():
+    import numpy as np
+
+    from simulation.indicators import DENSE_LIMIT, cyclicity
+
+    rng = np.random.default_rng(3)
+    n = DENSE_LIMIT * 3
+    ring = np.arange(n)
+    extra_s, extra_b = rng.integers(0, n, 2 * n), rng.integers(0, n, 2 * n)
+    s = np.concatenate([ring, extra_s]) + 1
+    b = np.concatenate([(ring + 1) % n, extra_b]) + 1
+    dense = np.zeros((n, n))
+    dense[s - 1, b - 1] = 1.0
+    assert cyclicity(s, b) == pytest.approx(np.abs(np.linalg.eigvals(dense)).max(), rel=1e-9)
