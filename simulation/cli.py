@@ -86,8 +86,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_out_dir(out: Path | None) -> None:
+    """Refuse an ``--out`` that is, or lies below, an existing file: found after the run, that would
+    cost the whole simulation and end in a traceback."""
+    if out is None:
+        return
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise InputError.single("command line", "--out", f"{folder} is a file, not a folder",
+                                        "give a folder path; it is created if missing")
+            return
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from simulation.runner import run_scenario
+    check_out_dir(args.out)
     out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=args.out, progress=True)
     last = model.indicator_rows[-1] if model.indicator_rows else {}
     print(f"ran {model.scenario.name}: years {model.scenario.years.start}-{model.scenario.years.end}, "

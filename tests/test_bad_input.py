@@ -302,3 +302,12 @@ def test_run_rejects_years_beyond_the_last_simulated_year(tmp_path):
     result = cli("run", folder / "scenario.yaml", "--years", "1000", "--out", out, cwd=tmp_path)
     assert_input_error(result, "command line", "--years", ("1000 years from 2026", "275 or fewer"))
     assert not out.exists()
+
+
+@pytest.mark.parametrize("out", ["a_file", "a_file/run"])
+def test_run_refuses_an_out_folder_that_is_a_file(tmp_path, out):
+    folder = spoil(tmp_path, Case("good", {}, "", ""))
+    (tmp_path / "a_file").write_text("keep me", encoding="utf-8")
+    result = cli("run", folder / "scenario.yaml", "--out", tmp_path / out, cwd=tmp_path)
+    assert_input_error(result, "command line", "--out", ("is a file, not a folder",))
+    assert (tmp_path / "a_file").read_text(encoding="utf-8") == "keep me"

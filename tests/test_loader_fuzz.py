@@ -1,8 +1,8 @@
 """Property tests: whatever a user writes, loading a scenario either works or says what is wrong.
 
-Random YAML documents, random text, random bytes, and random mutations of valid scenarios (a key
-deleted, a value replaced, an unknown key inserted) go through ``load_scenario`` and
-``build_model(years=1)``. The only allowed outcomes are success or an :class:`InputError` whose
+Random YAML documents, random text, random bytes, and random mutations of valid scenarios and of
+the fixture's catalogue files (a key deleted, a value replaced, an unknown key inserted, a number
+nudged) go through ``load_scenario`` and ``build_model(years=1)``. The only allowed outcomes are success or an :class:`InputError` whose
 every problem is one line ``file: field: message (fix)`` naming an input file: the scenario
 itself, or a catalogue file it uses. Any other exception would reach the user as a traceback.
 """
@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from simulation.catalogue import shipped_path
 from simulation.errors import InputError
 from simulation.runner import build_model
 from simulation.scenario import deep_merge, load_scenario
-from simulation.catalogue import shipped_path
 from simulation.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,12 +97,13 @@ def parsed(path: Path):
 
 
 @st.composite
-def mutated(draw, source: Path):
-    """A valid scenario document with 1-3 random mutations applied."""
+def mutated(draw, source: Path, defaults_file: Path | None = shipped_path("defaults.yaml")):
+    """A valid document with 1-3 random mutations applied (paths from the document merged over
+    ``defaults_file``, so that values only the defaults set can be replaced too)."""
     doc = copy.deepcopy(parsed(source))
-    defaults = parsed(shipped_path("defaults.yaml"))
+    defaults = parsed(defaults_file) if defaults_file else {}
     for _ in range(draw(st.integers(1, 3))):
-        merged = deep_merge(defaults, doc)  # values set by defaults can be replaced too
+        merged = deep_merge(defaults, doc)
         kind = draw(st.sampled_from(["delete", "replace", "insert", "tweak"]))
         numbers = [p for p in dotted_paths(doc) if _is_number(_get(doc, p))]
         if kind == "tweak" and numbers:
@@ -214,6 +215,17 @@ def test_random_bytes_load_or_explain(workdir, data):
 def test_mutated_scenarios_load_or_explain(workdir, source, data):
     doc = data.draw(mutated(source))
     check_outcome(write(workdir / source.parent.name / f"mutated_{source.stem}.yaml", doc))
+
+
+@pytest.mark.parametrize("name", ["resources.yaml", "archetypes.yaml"])
+@settings(FUZZ, max_examples=150)
+@given(data=st.data())
+def test_mutated_catalogues_load_or_explain(workdir, name, data):
+    folder = workdir / f"catalogue_{name.split('.')[0]}"
+    if not folder.exists():
+        shutil.copytree(TWO_FIRMS.parent, folder)
+    write(folder / name, data.draw(mutated(TWO_FIRMS.parent / name, defaults_file=None)))
+    check_outcome(folder / TWO_FIRMS.name)
 
 
 def test_unmutated_sources_load(workdir):

@@ -116,3 +116,16 @@ def test_cyclicity_of_a_large_component_matches_a_dense_solve():
     dense = np.zeros((n, n))
     dense[s - 1, b - 1] = 1.0
     assert cyclicity(s, b) == pytest.approx(np.abs(np.linalg.eigvals(dense)).max(), rel=1e-9)
+
+
+def test_plots_can_come_from_geojson_polygons():
+    from simulation.scenario import load_scenario
+    from tests.conftest import FIXTURES
+
+    model = build_model(load_scenario(FIXTURES / "geojson" / "scenario.yaml"))
+    plots = model.plots
+    assert plots.ids == ["west", "east"] and plots.zone == ["food", "productive"]
+    assert list(plots.area_m2) == [10_000.0, 9_600.0]
+    assert (plots.x_m[1], plots.y_m[1]) == (2060.0, 40.0)
+    run_checking_invariants(model)
+    assert model.contracts.distance_km[0] == pytest.approx((2010**2 + 10**2) ** 0.5 / 1000)  # centroid to centroid
