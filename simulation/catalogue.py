@@ -101,6 +101,9 @@ class Resource(StrictModel):
         if UNIT_OF_FAMILY[self.family] != u:
             raise user_error(f"family {self.family} is counted in {UNIT_OF_FAMILY[self.family]}, not {u}",
                              f"set unit: {UNIT_OF_FAMILY[self.family]}", field="unit")
+        if self.family != "material" and self.disposal is not None and self.disposal.landfill_tax_class != "none":
+            raise user_error(f"the landfill tax is per tonne; a {self.family} residue cannot have a tax class",
+                             "set disposal.landfill_tax_class: none", field="disposal.landfill_tax_class")
         if (self.virgin_price is None) != (self.co2_virgin is None):
             raise user_error("virgin_price and co2_virgin go together",
                              "give both (an input) or neither (a residue only)",

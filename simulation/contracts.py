@@ -16,9 +16,8 @@ import numpy as np
 class Status(IntEnum):
     ACTIVE = 0
     EXPIRED = 1
-    RENEWED = 2
-    BROKEN = 3
-    PARTNER_EXIT = 4
+    BROKEN = 2
+    PARTNER_EXIT = 3
 
     @property
     def label(self) -> str:

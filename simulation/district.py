@@ -97,7 +97,7 @@ def _geojson_plots(path: Path):
                 raise ValueError(f"geometry type {geometry['type']!r} is not Polygon")
             area, cx, cy = _polygon_area_centroid(geometry["coordinates"][0])
             props = feature.get("properties") or {}
-            price = float(props.get("land_price_eur_per_m2", 0.0))
+            price = float(props["land_price_eur_per_m2"])
             if not np.isfinite(price) or price < 0:
                 raise ValueError("land_price_eur_per_m2 must be a number >= 0")
             plots.append((str(props.get("id", f"plot-{i + 1}")), cx, cy, area, price,

@@ -26,9 +26,13 @@ INDICATORS = (
 
 @dataclass
 class YearLedger:
-    """What happened in one year's settlement: flows per resource and the contracts that delivered."""
+    """What happened in one year's settlement: who was there, flows per resource, and the
+    contracts that delivered. Firms that leave at the end of the year still count for it."""
 
     year: int
+    firm_uids: np.ndarray   # firms present during the year
+    jobs: int
+    plots_occupied_share: float
     generated: np.ndarray   # per resource, residue units
     exchanged: np.ndarray
     disposed: np.ndarray
@@ -104,9 +108,9 @@ def cyclicity(supplier: np.ndarray, buyer: np.ndarray) -> float:
     return best
 
 
-def measure(ledger: YearLedger, family: np.ndarray, firm_uids: np.ndarray, employees: int,
-            plots_occupied_share: float, service_members: int = 0) -> dict[str, float]:
-    """All indicators of one year. ``firm_uids`` are the firms present at the end of the year."""
+def measure(ledger: YearLedger, family: np.ndarray, service_members: int = 0) -> dict[str, float]:
+    """All indicators of one year, over the firms present during the year."""
+    firm_uids = ledger.firm_uids
     material, energy, water = (family == f for f in ("material", "energy", "water"))
     n_firms = len(firm_uids)
     pairs = np.unique(np.stack([ledger.supplier, ledger.buyer], axis=1), axis=0) if len(ledger.supplier) else np.zeros((0, 2))
@@ -129,9 +133,9 @@ def measure(ledger: YearLedger, family: np.ndarray, firm_uids: np.ndarray, emplo
         "local_closure_rate": float(np.mean(family_closure)) if family_closure else 0.0,
         "mean_exchange_distance_km": (float(np.average(ledger.distance_km[mat_contract], weights=mat_q))
                                       if mat_q.sum() > 0 else float("nan")),
-        "plots_occupied_share": plots_occupied_share,
+        "plots_occupied_share": ledger.plots_occupied_share,
         "firms": n_firms,
-        "jobs": employees,
+        "jobs": ledger.jobs,
         "service_coverage": _ratio(service_members, n_firms),
         "symbiosis_links": int(len(ledger.supplier)),
         "symbiotic_firm_share": _ratio(symbiotic, n_firms),

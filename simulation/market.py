@@ -150,8 +150,9 @@ def _nearest_pairs(origin_xy: np.ndarray, target_xy: np.ndarray, k: int,
                    max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each origin, its ``k`` nearest targets within ``max_km``: (origin, target, distance)."""
     k = min(k, len(target_xy))
+    # cKDTree's bound is strict; nudge it so that exactly max_km is within reach, as the radius is.
     dist, idx = cKDTree(target_xy, balanced_tree=False, compact_nodes=False).query(
-        origin_xy, k=k, distance_upper_bound=max_km)
+        origin_xy, k=k, distance_upper_bound=np.nextafter(max_km, np.inf))
     dist, idx = dist.reshape(len(origin_xy), k), idx.reshape(len(origin_xy), k)
     found = np.isfinite(dist)
     origin = np.broadcast_to(np.arange(len(origin_xy))[:, None], dist.shape)[found]
@@ -249,7 +250,8 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     s_unit = unit_surplus(rows, dist, subs, transport, prices)
     fixed = fixed_yearly_cost(rows, dist, subs, transport, terms)
     stake_s, stake_b = stakes(rows, subs, prices)
-    distrust = terms.risk_premium_share * (1.0 - trust_of(market.uid[sup], market.uid[buy]))
+    trust = trust_of(market.uid[sup], market.uid[buy])
+    distrust = terms.risk_premium_share * (1.0 - trust)
     # Upper bound on quantity: what is left now. Deals only shrink it, so this screens candidates.
     q_max = np.minimum(market.supply_left[sup, r],
                        np.minimum(market.row_cap_left[buy, rows], market.input_left[buy, i]) / subs.ratio[rows])
@@ -266,11 +268,28 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
         return _no_deals()
     c = np.array(picked)
     q = np.array(quantities)
-    supplier_value = (prices.disposal_cost[r[c]] + prices.subsidy[r[c]] - transport.fixed[r[c]]
-                      - transport.per_km[r[c]] * dist[c] - subs.treatment[rows[c]])
-    price = nash_price(q, s_unit[c], fixed[c], supplier_value, q * distrust[c] * stake_s[c],
-                       q * distrust[c] * stake_b[c], terms.bargaining_power_supplier)
+    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, prices, terms)
     return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c])
+
+
+def bargain(rows: np.ndarray, distance_km: np.ndarray, quantity: np.ndarray, trust: np.ndarray,
+            fixed_cost: np.ndarray, subs: SubstitutionTable, transport: Transport, prices: Prices,
+            terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each exchange clears both sides' disagreement points, and its Nash price per unit.
+
+    Used for new deals and for renewals, so both follow the same rule.
+    """
+    r = subs.residue[rows]
+    s_unit = unit_surplus(rows, distance_km, subs, transport, prices)
+    stake_s, stake_b = stakes(rows, subs, prices)
+    distrust = terms.risk_premium_share * (1.0 - trust)
+    d_s, d_b = quantity * distrust * stake_s, quantity * distrust * stake_b
+    agreed = (quantity > 0) & (quantity * s_unit - fixed_cost > d_s + d_b)
+    supplier_value = (prices.disposal_cost[r] + prices.subsidy[r] - transport.fixed[r]
+                      - transport.per_km[r] * distance_km - subs.treatment[rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        price = nash_price(quantity, s_unit, fixed_cost, supplier_value, d_s, d_b, terms.bargaining_power_supplier)
+    return agreed, price
 
 
 def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps):

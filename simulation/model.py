@@ -19,8 +19,8 @@ from simulation.contracts import ContractBook, Status
 from simulation.district import build_plots
 from simulation.errors import InputError
 from simulation.indicators import YearLedger, measure
-from simulation.market import (Market, SubstitutionTable, Terms, Transport, contract_keys, find_candidates,
-                               nash_price, negotiate, stakes, unit_surplus, without_existing)
+from simulation.market import (Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
+                               find_candidates, fixed_yearly_cost, negotiate, unit_surplus, without_existing)
 from simulation.scenario import Scenario
 from simulation.trust import TrustLedger
 
@@ -143,16 +143,18 @@ class EcoDistrictModel(mesa.Model):
     def produce(self) -> None:
         """Activity of every firm takes a lognormal step; a shock cuts some firms' output this year.
 
-        ``a ← clip(a · exp(μ + σ·z) · (1 − shock_size if shocked), minimum, maximum)``, drawn in bulk
-        for all firms in entry order (one generator call per year, not per firm).
+        ``a ← clip(a · exp(μ + σ·z), minimum, maximum)``; this year's output is ``a``, or
+        ``a · (1 − shock_size)`` for a shocked firm (the shock does not carry over to next year).
+        Draws are made in bulk for all firms in entry order (one generator call per year).
         """
         a = self.scenario.behaviour.activity
         firms = list(self.firm_by_uid.values())
-        level = np.array([f.activity for f in firms]) * np.exp(
-            a.growth_mean + a.growth_sd * self.rng.standard_normal(len(firms)))
-        level[self.rng.random(len(firms)) < a.shock_probability] *= 1.0 - a.shock_size
-        for firm, value in zip(firms, np.clip(level, a.minimum, a.maximum).tolist()):
+        level = np.clip(np.array([f.activity for f in firms]) * np.exp(
+            a.growth_mean + a.growth_sd * self.rng.standard_normal(len(firms))), a.minimum, a.maximum)
+        shocked = self.rng.random(len(firms)) < a.shock_probability
+        for firm, value, hit in zip(firms, level.tolist(), shocked.tolist()):
             firm.activity = value
+            firm.output = value * (1.0 - a.shock_size) if hit else value
 
     # ------------------------------------------------------------------ flows and market
     def open_market(self) -> Market:
@@ -166,7 +168,7 @@ class EcoDistrictModel(mesa.Model):
         n_res, n_sub, n = len(cat.resource_ids), len(subs), len(firms)
         self._uid = np.array([f.unique_id for f in firms], dtype=np.int64)
         arch = np.array([f.archetype for f in firms], dtype=np.int64)
-        activity = np.array([f.activity for f in firms])
+        activity = np.array([f.output for f in firms])
         plot = np.array([f.plot for f in firms], dtype=np.int64)
         self._arch, self._activity = arch, activity
         self._pos = np.full(int(self._uid.max(initial=0)) + 1, -1, dtype=np.int64)
@@ -186,7 +188,7 @@ class EcoDistrictModel(mesa.Model):
         f_sup = np.minimum(1.0, self._generated[sp, r] / promised_out[sp * n_res + r])
         f_buy = np.minimum(1.0, np.minimum(row_cap[bp, s] / promised_row[bp * n_sub + s],
                                            self._demand[bp, i] / promised_in[bp * n_res + i]))
-        delivered = q * f_sup * f_buy
+        delivered = q * np.minimum(f_sup, f_buy)
         c.delivered[:] = 0.0
         c.delivered[rows] = delivered
         d_in = delivered * subs.ratio[s]
@@ -263,7 +265,8 @@ class EcoDistrictModel(mesa.Model):
         surplus = q * unit_surplus(s, dist, subs, tr, prices) - c.fixed_cost[rows]
         co2 = q * (cat.co2_disposal[r] + subs.ratio[s] * cat.co2_virgin[i] - tr.co2_per_km[r] * dist)
         ledger = YearLedger(
-            year=year, generated=self._generated.sum(0), exchanged=out.sum(0), disposed=disposed.sum(0),
+            year=year, firm_uids=self._uid.copy(), jobs=sum(f.employees for f in self.firm_by_uid.values()),
+            plots_occupied_share=self.plots.occupied_share(), generated=self._generated.sum(0), exchanged=out.sum(0), disposed=disposed.sum(0),
             demand=self._demand.sum(0), received=inn.sum(0), virgin=virgin.sum(0),
             supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
             distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2)
@@ -282,30 +285,23 @@ class EcoDistrictModel(mesa.Model):
         due = due[c.end_year[due] <= year]
         if len(due) == 0:
             return
-        renew, price = self._renewal_terms(due)
-        c.close(due[~renew], year, Status.EXPIRED)
-        kept = due[renew]
-        c.end_year[kept] = year + behaviour.contracts.duration_years
-        c.price[kept] = price[renew]
-        c.renewals[kept] += 1
+        self._renew_or_expire(due, year)
 
-    def _renewal_terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Renegotiate expiring contracts on this year's delivery and prices, with today's trust."""
-        c, subs, prices, tr = self.contracts, self.subs, self.authority.prices, self.transport
+    def _renew_or_expire(self, rows: np.ndarray, year: int) -> None:
+        """Renegotiate expiring contracts: this year's delivery becomes the new quantity, priced at
+        today's prices, transaction costs and trust; those that no longer pay both sides expire."""
+        c, subs = self.contracts, self.subs
+        s, dist, q = c.substitution[rows], c.distance_km[rows], c.delivered[rows]
         terms = self.terms()
-        s, dist = c.substitution[rows], c.distance_km[rows]
-        q = c.delivered[rows]
-        r = subs.residue[s]
-        s_unit = unit_surplus(s, dist, subs, tr, prices)
-        fixed = c.fixed_cost[rows]
-        stake_s, stake_b = stakes(s, subs, prices)
-        distrust = terms.risk_premium_share * (1.0 - self.trust.of(c.supplier[rows], c.buyer[rows]))
-        d_s, d_b = q * distrust * stake_s, q * distrust * stake_b
-        renew = (q > 0) & (q * s_unit - fixed > d_s + d_b)
-        supplier_value = prices.disposal_cost[r] + prices.subsidy[r] - tr.fixed[r] - tr.per_km[r] * dist - subs.treatment[s]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            price = nash_price(q, s_unit, fixed, supplier_value, d_s, d_b, terms.bargaining_power_supplier)
-        return renew, price
+        fixed = fixed_yearly_cost(s, dist, subs, self.transport, terms)
+        renew, price = bargain(s, dist, q, self.trust.of(c.supplier[rows], c.buyer[rows]), fixed, subs,
+                               self.transport, self.authority.prices, terms)
+        c.close(rows[~renew], year, Status.EXPIRED)
+        kept = rows[renew]
+        c.end_year[kept] = year + self.scenario.behaviour.contracts.duration_years
+        c.quantity[kept], c.price[kept], c.fixed_cost[kept] = q[renew], price[renew], fixed[renew]
+        c.unit_surplus[kept] = unit_surplus(s[renew], dist[renew], subs, self.transport, self.authority.prices)
+        c.renewals[kept] += 1
 
     # ------------------------------------------------------------------ 8. exit
     def exit_firms(self, year: int) -> None:
@@ -335,10 +331,8 @@ class EcoDistrictModel(mesa.Model):
     # ------------------------------------------------------------------ 9. data
     def collect(self, ledger: YearLedger) -> None:
         cat = self.catalogue
-        firms = list(self.firm_by_uid.values())
         row = {"year": ledger.year}
-        row.update(measure(ledger, cat.family, np.array([f.unique_id for f in firms], dtype=np.int64),
-                           sum(f.employees for f in firms), self.plots.occupied_share()))
+        row.update(measure(ledger, cat.family))
         row.update(applicants=self.applicants_this_year, admitted=self.admitted_this_year,
                    rejected=self.rejected_by_rule + self.rejected_no_plot,
                    exits=self.exits_this_year)

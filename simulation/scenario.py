@@ -206,7 +206,9 @@ class Window(StrictModel):
                 and (self.end_year is None or year <= self.end_year))
 
 
-class Admission(Window):
+class Admission(StrictModel):
+    """Who may settle: ``open`` admits every applicant for which a plot fits (first come, first served)."""
+
     rule: Literal["open"]
 
 

@@ -19,7 +19,8 @@ class Firm(mesa.Agent):
         super().__init__(model)
         self.archetype = archetype
         self.plot = plot
-        self.activity = activity
+        self.activity = activity  # underlying level, follows growth
+        self.output = activity    # this year's level: activity, cut by a shock in a shock year
         self.entry_year = entry_year
         self.employees = employees
         self.exit_year: int | None = None

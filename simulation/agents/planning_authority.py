@@ -18,8 +18,6 @@ class PlanningAuthority(mesa.Agent):
     def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.prices: Prices | None = None
-        self.admitted = 0
-        self.rejected = 0
 
     def set_prices(self, year: int) -> Prices:
         """Prices per resource unit for ``year``: catalogue prices plus the instruments in force."""
@@ -43,8 +41,7 @@ class PlanningAuthority(mesa.Agent):
 
     def screen(self, archetype: int, year: int) -> bool:
         """Admission rule: ``open`` admits every applicant (first come, first served)."""
-        rule = self.model.scenario.policy.admission
-        return rule.rule == "open" or not rule.active(year)
+        return self.model.scenario.policy.admission.rule == "open"
 
     def allocate_plot(self, archetype: int) -> int | None:
         """Free choice: the applicant takes the fitting free plot with the lowest land cost.
