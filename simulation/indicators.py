@@ -24,6 +24,9 @@ INDICATORS = (
 )
 
 
+FLOW_QUANTITIES = ("generated", "exchanged", "disposed", "demand", "received", "virgin")
+
+
 @dataclass
 class YearLedger:
     """What happened in one year's settlement: who was there, flows per resource, and the

@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from simulation.contracts import Status
-from simulation.indicators import INDICATORS
+from simulation.indicators import FLOW_QUANTITIES, INDICATORS
 
 FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated", "exchanged", "disposed",
                 "demand", "received", "virgin"]
@@ -36,7 +36,11 @@ def indicators_frame(model) -> pd.DataFrame:
 
 
 def flows_frame(model) -> pd.DataFrame:
-    return pd.DataFrame(model.flow_rows, columns=FLOW_COLUMNS)
+    cat = model.catalogue
+    frames = [pd.DataFrame({"year": year, "resource": cat.resource_ids, "family": cat.family, "unit": cat.unit,
+                            **dict(zip(FLOW_QUANTITIES, quantities))}) for year, quantities in model.flow_history]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FLOW_COLUMNS)
+    return frame[FLOW_COLUMNS]
 
 
 def exchanges_frame(model) -> pd.DataFrame:

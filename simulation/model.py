@@ -18,7 +18,7 @@ from simulation.catalogue import Catalogue
 from simulation.contracts import ContractBook, Status
 from simulation.district import build_plots
 from simulation.errors import InputError
-from simulation.indicators import YearLedger, measure
+from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure
 from simulation.market import (Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
                                find_candidates, fixed_yearly_cost, negotiate, unit_surplus, without_existing)
 from simulation.scenario import Scenario
@@ -50,7 +50,7 @@ class EcoDistrictModel(mesa.Model):
         self.firm_by_uid: dict[int, Firm] = {}
         self.departed: list[Firm] = []
         self.indicator_rows: list[dict] = []
-        self.flow_rows: list[dict] = []
+        self.flow_history: list[tuple[int, np.ndarray]] = []  # (year, FLOW_QUANTITIES × resources)
         self._archetype_arrays()
         self._place_incumbents(scenario_file)
         self._uid = np.zeros(0, dtype=np.int64)
@@ -330,19 +330,14 @@ class EcoDistrictModel(mesa.Model):
 
     # ------------------------------------------------------------------ 9. data
     def collect(self, ledger: YearLedger) -> None:
-        cat = self.catalogue
+        """Append the year's indicator row and its flows per resource (kept as one small array)."""
         row = {"year": ledger.year}
-        row.update(measure(ledger, cat.family))
+        row.update(measure(ledger, self.catalogue.family))
         row.update(applicants=self.applicants_this_year, admitted=self.admitted_this_year,
                    rejected=self.rejected_by_rule + self.rejected_no_plot,
                    exits=self.exits_this_year)
         self.indicator_rows.append(row)
-        for k, rid in enumerate(cat.resource_ids):
-            self.flow_rows.append({
-                "year": ledger.year, "resource": rid, "family": cat.family[k], "unit": cat.unit[k],
-                "generated": ledger.generated[k], "exchanged": ledger.exchanged[k],
-                "disposed": ledger.disposed[k], "demand": ledger.demand[k],
-                "received": ledger.received[k], "virgin": ledger.virgin[k]})
+        self.flow_history.append((ledger.year, np.stack([getattr(ledger, q) for q in FLOW_QUANTITIES])))
 
     def all_firms(self) -> list[Firm]:
         """Every firm ever admitted, in order of entry."""
