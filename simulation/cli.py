@@ -43,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative_int, help="random seed (default: the scenario's)")
     run.add_argument("--years", type=_positive_int, help="number of years to simulate from the start year")
     run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario>-seed<seed>)")
+    run.set_defaults(handler=cmd_run)
     validate = sub.add_parser("validate", help="check scenarios and catalogue files; exit 0 or 2")
     validate.add_argument("files", type=Path, nargs="+")
+    validate.set_defaults(handler=cmd_validate)
     return parser
 
 
@@ -117,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        return args.handler(args)
     except InputError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
