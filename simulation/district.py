@@ -104,7 +104,9 @@ def _geojson_plots(path: Path):
                           str(props.get("zone", "productive"))))
         except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
             from simulation.errors import Problem
-            problems.append(Problem(str(path), f"features.{i}", f"unusable plot polygon: {exc}",
+            # str() of a KeyError is the key alone, which reads as no message at all.
+            detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+            problems.append(Problem(str(path), f"features.{i}", f"unusable plot polygon: {detail}",
                                     "give a Polygon with coordinates in metres and numeric properties"))
     if problems:
         raise InputError(problems)

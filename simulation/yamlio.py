@@ -86,8 +86,8 @@ def parse_yaml(text: str, path: str | Path) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         problem = exc.problem or exc.context or "invalid YAML"
         if isinstance(exc, _DuplicateKeyError):
-            raise InputError.single(path, "", f"{problem} at {where}: it already appears above in the same mapping",
-                                    "keep only one of the two entries") from None
+            message = f"{problem} at {where}: it already appears above in the same mapping"
+            raise InputError.single(path, "", message, "keep only one of the two entries") from None
         context = exc.context_mark
         if exc.problem and exc.context and context and mark and context.line != mark.line:
             # An unclosed bracket is detected lines later; name the line where it was opened too.

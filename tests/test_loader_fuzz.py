@@ -2,9 +2,9 @@
 
 Random YAML documents, random text, random bytes, and random mutations of valid scenarios and of
 the fixture's catalogue files (a key deleted, a value replaced, an unknown key inserted, a number
-nudged) go through ``load_scenario`` and ``build_model(years=1)``. The only allowed outcomes are success or an :class:`InputError` whose
-every problem is one line ``file: field: message (fix)`` naming an input file: the scenario
-itself, or a catalogue file it uses. Any other exception would reach the user as a traceback.
+nudged) go through ``load_scenario`` and ``build_model(years=1)``. The only allowed outcomes are
+success or an :class:`InputError` whose every problem is one line ``file: field: message (fix)``
+naming an input file: the scenario itself, or a catalogue file it uses. Any other exception would reach the user as a traceback.
 """
 
 from __future__ import annotations
@@ -40,11 +40,14 @@ KNOWN_KEYS = ["name", "description", "seed", "years", "start", "end", "catalogue
               "plot_width_m", "plot_depth_m", "gap_m", "zone", "land_price_eur_per_m2", "firms", "incumbents",
               "archetype", "count", "applicants", "rate_per_year", "mix", "queue", "year", "behaviour",
               "activity", "negotiation", "contracts", "exit", "policy", "landfill_tax", "value", "unit", "source",
-              "kiln", "press", "start_year", "end_year", "rule", "enabled", "eur_per_t"]
+              "kiln", "press", "start_year", "end_year", "rule", "enabled", "eur_per_t", "base"]
+# Names of files that exist beside the scenarios, for the keys that name a file (catalogue, geojson, base).
+FILE_NAMES = ["scenario.yaml", "resources.yaml", "archetypes.yaml", "formigine_baseline.yaml", ".", ""]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(-5, 3000),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12), st.sampled_from(KNOWN_KEYS),
+    st.sampled_from(FILE_NAMES),
 )
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(max_size=10), st.integers(-3, 3), st.booleans(), st.none())
 documents = st.recursive(
@@ -159,7 +162,7 @@ def check_outcome(path: Path) -> None:
         build_model(load_scenario(path), years=1)
         event("loaded")
     except InputError as exc:
-        event(f"InputError: {len(exc.problems)} problem(s)" if len(exc.problems) < 3 else "InputError: 3+ problems")
+        event(f"InputError: {min(len(exc.problems), 3)} problem(s)")  # shown with --hypothesis-show-statistics
         assert exc.problems
         for problem in exc.problems:
             text = str(problem)
