@@ -6,7 +6,10 @@ Two YAML files describe a territory:
   emit, its family and unit, price as a virgin input, disposal cost, CO2 factors and transport;
   and which residue can replace which input, at what ratio, up to what share of demand;
 * an **archetype file** (``archetypes``): typical firms (sector, employees, plot area, radius of
-  action, economics, yearly inputs and residues at activity level 1).
+  action, economics, yearly inputs and residues at activity level 1);
+* a **service file** (``services``): the kinds of shared service firms can found, join and leave
+  (utilities and accessory services), each with the stand-alone cost it replaces and its cost
+  function ``C(Q) = F + v·Q^b`` (:class:`ServiceKind`).
 
 Every number is a :class:`~simulation.schema_base.Sourced` figure (value, unit, source). The
 schemas check units against the resource's unit, so a price in EUR/kg for a resource counted in
@@ -17,7 +20,7 @@ array-shaped form the model computes with.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Literal
@@ -35,6 +38,7 @@ UNIT_OF_FAMILY: dict[str, str] = {"material": "t", "energy": "MWh", "water": "m3
 TaxClass = Literal["inert", "nonhazardous", "hazardous", "none"]
 SHIPPED_RESOURCES = "resources.yaml"
 SHIPPED_ARCHETYPES = "archetypes.yaml"
+SHIPPED_SERVICES = "services.yaml"
 
 
 def shipped_path(name: str) -> Path:
@@ -256,6 +260,207 @@ class ArchetypeFile(StrictModel):
     archetypes: dict[str, Archetype] = Field(min_length=1)
 
 
+# ---------------------------------------------------------------------------------------------------- services
+ServiceBasis = Literal["input", "residue", "employees", "plot_area", "firm"]
+RESOURCE_BASES = ("input", "residue")
+BASIS_UNIT = {"employees": "persons", "plot_area": "m2", "firm": "firm"}
+
+
+class ServiceDemand(StrictModel):
+    """What a firm would otherwise buy or treat alone, per year.
+
+    ``input``/``residue``: its left-over demand of the listed inputs, or residue of the listed
+    residues (after its exchange contracts), in the resources' own unit. ``employees``,
+    ``plot_area``, ``firm``: ``per_unit`` service units per person, per m2 of plot, or per firm.
+    """
+
+    basis: ServiceBasis
+    resources: list[str] = Field(default_factory=list, description="input or residue ids (resource bases)")
+    per_unit: Sourced | None = Field(None, description="service units per person, m2 or firm and year")
+
+
+class ServiceReach(StrictModel):
+    """A pipe-bound utility: members lie within ``max_distance`` of the hub and pay their connection."""
+
+    max_distance: Sourced = Field(description="farthest member from the hub, km")
+    connection_cost_per_m: Sourced = Field(description="a member's connection pipe, EUR per m to the hub")
+    lifetime: Sourced = Field(description="years over which the connection is annualised")
+
+
+class ServiceSource(StrictModel):
+    """Members' left-over residue the service turns into the input it delivers (a heat network).
+
+    The catalogue's substitution row from ``residue`` to the input gives the ratio. ``max_share``
+    caps what a member receives in all (exchanges and the service) as a share of its demand of the
+    input; omitted, the row's own ``max_share`` applies.
+    """
+
+    residue: str
+    max_share: Sourced | None = Field(None, description="largest share of a member's demand covered")
+
+
+class ServiceReturn(StrictModel):
+    """Treated water a residue service returns to members as an input (sold at the input's price)."""
+
+    input: str
+    share: Sourced = Field(description="share of the treated quantity returned")
+    max_share: Sourced = Field(description="largest share of a member's demand of the input it covers")
+
+
+class ServiceKind(StrictModel):
+    """A kind of shared service: what it replaces, what it costs, how far it reaches.
+
+    Yearly cost for ``Q`` units: ``fixed_cost + coordination_cost + capex·CRF + variable_cost ·
+    Q_ref · (Q / Q_ref)^b`` (``Q_ref`` = ``reference_quantity``, needed when ``b ≠ 1``).
+    """
+
+    name: str = Field(min_length=1)
+    service_class: Literal["utility", "accessory"] = Field(alias="class")
+    unit: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$", description="unit of the quantity served")
+    demand: ServiceDemand
+    standalone_cost: Sourced | None = Field(None, description="non-resource bases: EUR per unit bought alone")
+    fixed_cost: Sourced = Field(description="EUR/yr")
+    coordination_cost: Sourced = Field(description="EUR/yr of running the consortium without a park manager")
+    capex: Sourced = Field(description="EUR, annualised over lifetime at the scenario's discount rate")
+    lifetime: Sourced = Field(description="yr")
+    variable_cost: Sourced = Field(description="EUR per unit at the reference quantity")
+    reference_quantity: Sourced | None = Field(None, description="unit/yr at which variable_cost applies")
+    scale_exponent: Sourced = Field(description="b in C(Q) = F + v·Q^b; < 1: economies of scale")
+    capacity: Sourced = Field(description="largest quantity one service carries, unit/yr")
+    min_members: Sourced = Field(description="a service with fewer members closes")
+    reach: ServiceReach | None = None
+    source: ServiceSource | None = None
+    returns: ServiceReturn | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ServiceKind":
+        u, d = self.unit, self.demand
+        if d.basis in RESOURCE_BASES:
+            if not d.resources:
+                raise user_error(f"basis {d.basis} needs the resources it takes", "list resource ids",
+                                 field="demand.resources")
+            for what, value in (("demand.per_unit", d.per_unit), ("standalone_cost", self.standalone_cost)):
+                if value is not None:
+                    raise user_error(f"{what} does not apply to basis {d.basis}: the stand-alone cost is the "
+                                     "resource's price of the year", f"remove {what}", field=what)
+        else:
+            if d.resources:
+                raise user_error(f"basis {d.basis} takes no resources", "remove demand.resources",
+                                 field="demand.resources")
+            for what, value in (("demand.per_unit", d.per_unit), ("standalone_cost", self.standalone_cost)):
+                if value is None:
+                    raise user_error(f"basis {d.basis} needs {what}", f"add {what}", field=what)
+            _check_unit(d.per_unit, f"{u}/{BASIS_UNIT[d.basis]}/yr", "demand.per_unit")
+            _check_unit(self.standalone_cost, f"EUR/{u}", "standalone_cost")
+            _check_non_negative(d.per_unit, "demand.per_unit")
+            _check_non_negative(self.standalone_cost, "standalone_cost")
+        for what, expected in (("fixed_cost", "EUR/yr"), ("coordination_cost", "EUR/yr"), ("capex", "EUR"),
+                               ("lifetime", "yr"), ("variable_cost", f"EUR/{u}"),
+                               ("reference_quantity", f"{u}/yr"), ("scale_exponent", "exponent"),
+                               ("capacity", f"{u}/yr"), ("min_members", "firms")):
+            _check_unit(getattr(self, what), expected, what)
+            _check_non_negative(getattr(self, what), what)
+        if self.lifetime.value <= 0:
+            raise user_error("lifetime must be positive", "give a number of years > 0", field="lifetime")
+        if not 0 < self.scale_exponent.value <= 1.5:
+            raise user_error(f"scale_exponent must be in (0, 1.5], got {self.scale_exponent.value:g}",
+                             "e.g. 0.7 for a plant or network, 1.0 for a labour service", field="scale_exponent")
+        if self.scale_exponent.value != 1 and (self.reference_quantity is None or self.reference_quantity.value <= 0):
+            raise user_error("a scale_exponent other than 1 needs a positive reference_quantity",
+                             f"add reference_quantity ({u}/yr) at which variable_cost applies",
+                             field="reference_quantity")
+        if self.capacity.value <= 0:
+            raise user_error("capacity must be positive", f"give a capacity in {u}/yr", field="capacity")
+        m = self.min_members.value
+        if m < 2 or m != int(m):
+            raise user_error(f"min_members must be a whole number >= 2, got {m:g}",
+                             "a shared service has at least two members", field="min_members")
+        if self.reach is not None:
+            if self.service_class == "accessory":
+                raise user_error("accessory services reach the whole district", "remove reach or set class: utility",
+                                 field="reach")
+            r = self.reach
+            for what, expected in (("max_distance", "km"), ("connection_cost_per_m", "EUR/m"), ("lifetime", "yr")):
+                _check_unit(getattr(r, what), expected, f"reach.{what}")
+                _check_non_negative(getattr(r, what), f"reach.{what}")
+            if r.lifetime.value <= 0:
+                raise user_error("lifetime must be positive", "give a number of years > 0", field="reach.lifetime")
+        if self.source is not None and (self.service_class != "utility" or d.basis != "input" or len(d.resources) != 1):
+            raise user_error("a source needs a utility on exactly one input", "set class: utility, basis: input "
+                             "and one resource, or remove source", field="source")
+        if self.source is not None and self.source.max_share is not None:
+            _check_unit(self.source.max_share, "share", "source.max_share")
+            if not 0 < self.source.max_share.value <= 1:
+                raise user_error("source.max_share must be a share in (0, 1]", "e.g. 0.8 for 80 %",
+                                 field="source.max_share")
+        if self.returns is not None:
+            if self.service_class != "utility" or d.basis != "residue":
+                raise user_error("returns need a utility on residues", "set class: utility and basis: residue, "
+                                 "or remove returns", field="returns")
+            for what in ("share", "max_share"):
+                figure = getattr(self.returns, what)
+                _check_unit(figure, "share", f"returns.{what}")
+                if not 0 <= figure.value <= 1:
+                    raise user_error(f"returns.{what} must be a share in [0, 1]", "e.g. 0.8 for 80 %",
+                                     field=f"returns.{what}")
+        return self
+
+    @property
+    def pipe_bound(self) -> bool:
+        return self.reach is not None
+
+
+class ServiceFile(StrictModel):
+    """Schema of a service YAML file; an empty mapping means no shared services."""
+
+    services: dict[str, ServiceKind] = Field(default_factory=dict)
+
+
+def _service_problems(services: ServiceFile, resources: ResourceCatalogueFile, path: Path) -> list[Problem]:
+    """Service kinds must name catalogue resources, on the right side, in the service's unit."""
+    problems = []
+
+    def problem(field, message, fix):
+        problems.append(Problem(str(path), field, message, fix))
+
+    res = resources.resources
+    for kid, kind in services.services.items():
+        d = kind.demand
+        for j, rid in enumerate(d.resources):
+            field = f"services.{kid}.demand.resources.{j}"
+            r = res.get(rid)
+            if r is None:
+                problem(field, f"unknown resource {rid!r}", "use a resource id of the catalogue" + _suggest(rid, res))
+                continue
+            if d.basis == "input" and r.virgin_price is None:
+                problem(field, f"{rid!r} is not an input (it has no virgin_price)", "name an input, or set basis: residue")
+            if d.basis == "residue" and r.disposal is None:
+                problem(field, f"{rid!r} is not a residue (it has no disposal)", "name a residue, or set basis: input")
+            if r.unit != kind.unit:
+                problem(field, f"{rid!r} is counted in {r.unit}, the service in {kind.unit}",
+                        f"set unit: {r.unit} or name resources counted in {kind.unit}")
+        if kind.source is not None:
+            field = f"services.{kid}.source.residue"
+            rid = kind.source.residue
+            if rid not in res:
+                problem(field, f"unknown resource {rid!r}", "use a residue id of the catalogue" + _suggest(rid, res))
+            elif d.resources and not any(s.residue == rid and s.input == d.resources[0] for s in resources.substitutions):
+                problem(field, f"no substitution row turns {rid!r} into {d.resources[0]!r}",
+                        "add that row under substitutions in the resource catalogue, or remove source")
+        if kind.returns is not None:
+            field = f"services.{kid}.returns.input"
+            rid = kind.returns.input
+            r = res.get(rid)
+            if r is None:
+                problem(field, f"unknown resource {rid!r}", "use an input id of the catalogue" + _suggest(rid, res))
+            elif r.virgin_price is None:
+                problem(field, f"{rid!r} is not an input (it has no virgin_price)", "name an input")
+            elif r.unit != kind.unit:
+                problem(field, f"{rid!r} is counted in {r.unit}, the service in {kind.unit}",
+                        f"return an input counted in {kind.unit}")
+    return problems
+
+
 def _suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3)
     return f"; did you mean {', '.join(close)}?" if close else ""
@@ -325,6 +530,13 @@ class Catalogue:
     # per archetype × resource (A × R), at activity 1
     inputs: np.ndarray
     outputs: np.ndarray
+    # shared-service kinds, in file order (none when the catalogue names no service file)
+    services: dict[str, ServiceKind] = field(default_factory=dict)
+    services_path: str | None = None
+
+    @property
+    def service_ids(self) -> tuple[str, ...]:
+        return tuple(self.services)
 
     def index(self, resource_id: str) -> int:
         return self.resource_ids.index(resource_id)
@@ -334,7 +546,8 @@ class Catalogue:
 
 
 def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: ArchetypeFile,
-                    resources_path: str, archetypes_path: str) -> Catalogue:
+                    resources_path: str, archetypes_path: str, service_file: ServiceFile | None = None,
+                    services_path: str | None = None) -> Catalogue:
     """Arrange validated files as arrays (resources in file order, archetypes in file order)."""
     rids = tuple(resources_file.resources)
     res = resources_file.resources
@@ -367,6 +580,7 @@ def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: Arche
         is_input=np.array([res[r].virgin_price is not None for r in rids]),
         is_residue=np.array([res[r].disposal is not None for r in rids]),
         inputs=inputs, outputs=outputs,
+        services=dict(service_file.services) if service_file is not None else {}, services_path=services_path,
     )
 
 
@@ -378,14 +592,46 @@ def load_archetype_file(path: str | Path) -> ArchetypeFile:
     return _validate_file(ArchetypeFile, Path(path))
 
 
+def load_service_file(path: str | Path) -> ServiceFile:
+    return _validate_file(ServiceFile, Path(path))
+
+
+def check_service_file(path: str | Path, resources_path: str | Path | None = None) -> ServiceFile:
+    """A service file validated on its own and against a resource catalogue (``None``: the shipped
+    one). Raises InputError with the problems of the service file."""
+    services = load_service_file(path)
+    resources = load_resource_file(resources_path or shipped_path(SHIPPED_RESOURCES))
+    problems = _service_problems(services, resources, Path(path))
+    if problems:
+        raise InputError(problems)
+    return services
+
+
+def default_services_path(resources_path: str | Path | None) -> Path | None:
+    """The service file used when a scenario names none: the shipped one with the shipped resources.
+
+    The shipped service kinds name shipped resource ids, so a territory described by its own
+    resource catalogue has no shared services unless it names its own service file.
+    """
+    return shipped_path(SHIPPED_SERVICES) if resources_path is None else None
+
+
 def load_catalogue(resources_path: str | Path | None = None,
-                   archetypes_path: str | Path | None = None) -> Catalogue:
-    """Load and cross-check a catalogue; ``None`` means the shipped file. Raises InputError."""
+                   archetypes_path: str | Path | None = None,
+                   services_path: str | Path | None = None) -> Catalogue:
+    """Load and cross-check a catalogue; ``None`` means the shipped file. Raises InputError.
+
+    ``services_path`` ``None`` means :func:`default_services_path` (the shipped services with the
+    shipped resources, none with a resource catalogue of one's own).
+    """
     rpath = Path(resources_path) if resources_path else shipped_path(SHIPPED_RESOURCES)
     apath = Path(archetypes_path) if archetypes_path else shipped_path(SHIPPED_ARCHETYPES)
+    spath = Path(services_path) if services_path else default_services_path(resources_path)
     problems: list[Problem] = []
-    resources_file = archetype_file = None
-    for loader, path in ((load_resource_file, rpath), (load_archetype_file, apath)):
+    resources_file = archetype_file = service_file = None
+    for loader, path in ((load_resource_file, rpath), (load_archetype_file, apath), (load_service_file, spath)):
+        if path is None:
+            continue
         try:
             loaded = loader(path)
         except InputError as exc:
@@ -393,10 +639,44 @@ def load_catalogue(resources_path: str | Path | None = None,
             continue
         if isinstance(loaded, ResourceCatalogueFile):
             resources_file = loaded
-        else:
+        elif isinstance(loaded, ArchetypeFile):
             archetype_file = loaded
+        else:
+            service_file = loaded
     if resources_file is not None and archetype_file is not None:
         problems.extend(_archetype_flow_problems(archetype_file, resources_file, apath))
+    if resources_file is not None and service_file is not None:
+        problems.extend(_service_problems(service_file, resources_file, spath))
     if problems:
         raise InputError(problems)
-    return build_catalogue(resources_file, archetype_file, str(rpath), str(apath))
+    return build_catalogue(resources_file, archetype_file, str(rpath), str(apath), service_file,
+                           str(spath) if spath is not None else None)
+
+
+def load_resource_catalogue(resources_path: str | Path | None = None,
+                            services_path: str | Path | None = None) -> Catalogue:
+    """A catalogue without archetypes: resources, substitutions and (optionally) service kinds.
+
+    Enough to match firms whose flows are known (``ecodistrict matchmake`` on a profile file),
+    so a territory's resource file is usable before anyone has written archetypes for it.
+    ``None`` means the shipped resources; services only when ``services_path`` is given.
+    """
+    rpath = Path(resources_path) if resources_path else shipped_path(SHIPPED_RESOURCES)
+    spath = Path(services_path) if services_path else None
+    problems: list[Problem] = []
+    resources_file = service_file = None
+    try:
+        resources_file = load_resource_file(rpath)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if spath is not None:
+        try:
+            service_file = load_service_file(spath)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if resources_file is not None and service_file is not None:
+        problems.extend(_service_problems(service_file, resources_file, spath))
+    if problems:
+        raise InputError(problems)
+    return build_catalogue(resources_file, ArchetypeFile.model_construct(archetypes={}), str(rpath), "",
+                           service_file, str(spath) if spath is not None else None)

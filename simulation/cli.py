@@ -10,7 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.compare_command import add_compare_command
 from simulation.errors import InputError, Problem
+from simulation.matchmake_command import add_matchmake_command
+from simulation.sweep_command import add_sweep_command
 from simulation.yamlio import load_yaml
 
 EXIT_INPUT_ERROR = 2
@@ -44,23 +47,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=_positive_int, help="number of years to simulate from the start year")
     run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario>-seed<seed>)")
     run.set_defaults(handler=cmd_run)
-    validate = sub.add_parser("validate", help="check scenarios and catalogue files; exit 0 or 2")
+    validate = sub.add_parser("validate", help="check scenarios, experiments and catalogue files; exit 0 or 2")
     validate.add_argument("files", type=Path, nargs="+")
     validate.set_defaults(handler=cmd_validate)
+    add_sweep_command(sub)
+    add_compare_command(sub)
+    add_matchmake_command(sub)
     return parser
 
 
 def validate_file(path: Path) -> list[Problem]:
-    """Every problem of one file (scenario, resource catalogue or archetype file).
+    """Every problem of one file (scenario, experiment, resource catalogue, archetype or firm profile file).
 
-    A resource catalogue is checked on its own. An archetype file's flows are checked against the
-    ``resources.yaml`` beside it when there is one (a territory's two files live together), else
-    against the shipped catalogue; problems of that other file are not this file's and are left out.
+    A resource catalogue is checked on its own. An archetype file's flows, and a service file's
+    resources, are checked against the ``resources.yaml`` beside it when there is one (a territory's
+    files live together), else against the shipped catalogue; problems of that other file are not
+    this file's and are left out.
     """
     from simulation.catalogue import SHIPPED_RESOURCES, load_catalogue, load_resource_file
     from simulation.runner import build_model
     from simulation.scenario import validate_scenario_data
     try:
+        if path.suffix.lower() == ".csv":  # a firm profile file, against the resources.yaml beside it or the shipped one
+            from simulation.firm_profiles import validate_profile_file
+            validate_profile_file(path)
+            return []
         raw = load_yaml(path)
         if isinstance(raw, dict) and "resources" in raw and "name" not in raw:
             load_resource_file(path)
@@ -70,6 +81,13 @@ def validate_file(path: Path) -> list[Problem]:
                 load_catalogue(resources_path=sibling if sibling.is_file() else None, archetypes_path=path)
             except InputError as exc:
                 return [p for p in exc.problems if p.file == str(path)] or exc.problems
+        elif isinstance(raw, dict) and "services" in raw and "name" not in raw:  # shared-service kinds
+            from simulation.catalogue import check_service_file
+            sibling = path.parent / SHIPPED_RESOURCES
+            check_service_file(path, sibling if sibling.is_file() else None)
+        elif isinstance(raw, dict) and "scenario" in raw:  # an experiment names its base scenario
+            from simulation.experiment import validate_experiment_data
+            validate_experiment_data(raw, path)
         else:
             build_model(validate_scenario_data(raw, path), years=1)
     except InputError as exc:
@@ -112,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"final year {last['year']}: {last['firms']} firms, {last['symbiosis_links']} exchanges, "
               f"circular input rate {last['circular_input_rate']:.3f}, "
               f"landfill diversion {last['landfill_diversion_rate']:.3f}")
-    print(f"outputs written to {out_dir}/ (indicators.csv, flows.csv, exchanges.csv, firms.csv, manifest.json)")
+    from simulation.io import RUN_FILES
+    print(f"outputs written to {out_dir}/ ({', '.join(RUN_FILES)})")
     return 0
 
 

@@ -48,6 +48,20 @@ class Plots:
     def occupied_share(self) -> float:
         return float(np.count_nonzero(self.occupants) / len(self.ids))
 
+    def add(self, ids: list[str], x_m: np.ndarray, y_m: np.ndarray, area_m2: np.ndarray,
+            land_price_eur_per_m2: float, zone: str) -> np.ndarray:
+        """Append free plots (e.g. those of profiled firms, at their own coordinates); their indices."""
+        start = len(self.ids)
+        self.ids = self.ids + list(ids)
+        self.x_m = np.concatenate([self.x_m, x_m])
+        self.y_m = np.concatenate([self.y_m, y_m])
+        self.area_m2 = np.concatenate([self.area_m2, area_m2])
+        self.land_price_eur_per_m2 = np.concatenate([self.land_price_eur_per_m2,
+                                                     np.full(len(ids), float(land_price_eur_per_m2))])
+        self.zone = self.zone + [zone] * len(ids)
+        self.occupants = np.concatenate([self.occupants, np.zeros(len(ids), dtype=self.occupants.dtype)])
+        return np.arange(start, len(self.ids))
+
 
 def _grid_plots(district: District):
     for block in district.blocks:

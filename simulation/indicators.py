@@ -7,7 +7,7 @@ each function repeats it. Links are contracts that delivered in the year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -18,19 +18,21 @@ INDICATORS = (
     "circular_input_rate", "landfill_diversion_rate", "waste_disposed_t", "byproduct_exchanged_t",
     "energy_recovered_mwh", "water_reused_m3", "co2_avoided_t",
     "local_closure_rate", "mean_exchange_distance_km", "plots_occupied_share", "firms", "jobs",
-    "service_coverage",
+    "service_coverage", "shared_services_active", "service_members", "service_savings_eur",
     "symbiosis_links", "symbiotic_firm_share", "linkage_density", "connectance", "cyclicity",
-    "net_savings_eur",
+    "net_savings_eur", "symbiosis_efficiency",
 )
 
 
-FLOW_QUANTITIES = ("generated", "exchanged", "disposed", "demand", "received", "virgin")
+FLOW_QUANTITIES = ("generated", "exchanged", "treated", "disposed", "demand", "received", "virgin")
 
 
 @dataclass
 class YearLedger:
-    """What happened in one year's settlement: who was there, flows per resource, and the
-    contracts that delivered. Firms that leave at the end of the year still count for it."""
+    """What happened in one year's settlement: who was there, flows per resource, the contracts
+    that delivered and the shared services. Firms that leave at the end of the year still count for
+    it. Flows include what services carry: residue reused through a service is ``exchanged``, the
+    rest of what they handle ``treated``; inputs they deliver are ``received``."""
 
     year: int
     firm_uids: np.ndarray   # firms present during the year
@@ -49,10 +51,34 @@ class YearLedger:
     distance_km: np.ndarray
     surplus_eur: np.ndarray
     co2_avoided_t: np.ndarray
+    treated: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per resource, residue units
+    service_firms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # in ≥ 1 service
+    services_active: int = 0
+    service_memberships: int = 0
+    service_savings_eur: float = 0.0
+    service_co2_avoided_t: float = 0.0
+    realised_gross_eur: float = float("nan")  # exchange surplus before fixed costs (symbiosis_efficiency)
+    optimal_gross_eur: float = float("nan")   # the same for the year's optimal allocation
 
 
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 0.0
+
+
+EFFICIENCY_TOLERANCE = 1e-6  # relative: solver tolerance, not a modelling difference
+
+
+def symbiosis_efficiency(realised_eur: float, optimal_eur: float) -> float:
+    """Realised over optimal exchange surplus of the year (both before fixed costs); NaN when the
+    optimum is 0 (nothing to gain) or was not computed. Never above 1: the realised deliveries are
+    a feasible point of the optimum's linear program (:func:`simulation.optimum.year_optimum`)."""
+    if not optimal_eur > 0:
+        return float("nan")
+    ratio = realised_eur / optimal_eur
+    if ratio > 1 + EFFICIENCY_TOLERANCE:
+        raise RuntimeError(f"realised surplus {realised_eur} exceeds the optimum {optimal_eur}: "
+                           "the optimum's links or capacities miss a delivering contract")
+    return float(min(ratio, 1.0))
 
 
 DENSE_LIMIT = 48  # components larger than this use ARPACK on the sparse block
@@ -111,14 +137,14 @@ def cyclicity(supplier: np.ndarray, buyer: np.ndarray) -> float:
     return best
 
 
-def measure(ledger: YearLedger, family: np.ndarray, service_members: int = 0) -> dict[str, float]:
+def measure(ledger: YearLedger, family: np.ndarray) -> dict[str, float]:
     """All indicators of one year, over the firms present during the year."""
     firm_uids = ledger.firm_uids
     material, energy, water = (family == f for f in ("material", "energy", "water"))
     n_firms = len(firm_uids)
     pairs = np.unique(np.stack([ledger.supplier, ledger.buyer], axis=1), axis=0) if len(ledger.supplier) else np.zeros((0, 2))
     n_pairs = len(pairs)
-    linked = np.union1d(ledger.supplier, ledger.buyer)
+    linked = np.union1d(np.union1d(ledger.supplier, ledger.buyer), ledger.service_firms)
     symbiotic = np.count_nonzero(np.isin(firm_uids, linked))
     mat_contract = material[ledger.residue] if len(ledger.residue) else np.zeros(0, dtype=bool)
     mat_q = ledger.delivered[mat_contract]
@@ -132,18 +158,22 @@ def measure(ledger: YearLedger, family: np.ndarray, service_members: int = 0) ->
         "byproduct_exchanged_t": float(ledger.exchanged[material].sum()),
         "energy_recovered_mwh": float(ledger.exchanged[energy].sum()),
         "water_reused_m3": float(ledger.exchanged[water].sum()),
-        "co2_avoided_t": float(ledger.co2_avoided_t.sum()),
+        "co2_avoided_t": float(ledger.co2_avoided_t.sum()) + ledger.service_co2_avoided_t,
         "local_closure_rate": float(np.mean(family_closure)) if family_closure else 0.0,
         "mean_exchange_distance_km": (float(np.average(ledger.distance_km[mat_contract], weights=mat_q))
                                       if mat_q.sum() > 0 else float("nan")),
         "plots_occupied_share": ledger.plots_occupied_share,
         "firms": n_firms,
         "jobs": ledger.jobs,
-        "service_coverage": _ratio(service_members, n_firms),
+        "service_coverage": _ratio(np.count_nonzero(np.isin(firm_uids, ledger.service_firms)), n_firms),
+        "shared_services_active": int(ledger.services_active),
+        "service_members": int(ledger.service_memberships),
+        "service_savings_eur": float(ledger.service_savings_eur),
         "symbiosis_links": int(len(ledger.supplier)),
         "symbiotic_firm_share": _ratio(symbiotic, n_firms),
         "linkage_density": _ratio(n_pairs, n_firms),
         "connectance": _ratio(n_pairs, n_firms * (n_firms - 1)),
         "cyclicity": cyclicity(ledger.supplier, ledger.buyer),
         "net_savings_eur": float(ledger.surplus_eur.sum()),
+        "symbiosis_efficiency": symbiosis_efficiency(ledger.realised_gross_eur, ledger.optimal_gross_eur),
     }

@@ -95,6 +95,7 @@ class Prices:
     disposal_cost: np.ndarray   # gate fee + landfill tax
     virgin_cost: np.ndarray     # virgin price + levy
     subsidy: np.ndarray         # public payment per unit exchanged (paid to the supplier)
+    treatment_subsidy_share: float = 0.0  # public share of every row's pre-treatment cost
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class Terms:
     transaction_cost_eur_per_yr: float  # per contract, after any facilitator reduction
     candidates_per_firm: int
     district_wide_search: bool          # facilitator: partners beyond one's radius are visible
+    platform_candidates_per_firm: int = 0   # partners the platform lists for published flows
+    platform_reach_km: float = np.inf       # farthest partner the platform lists
+    pipe_capex_subsidy_share: float = 0.0   # public share of pipe capex
 
 
 @dataclass
@@ -119,6 +123,30 @@ class Market:
     supply_left: np.ndarray      # (N, R) residue units not yet committed
     input_left: np.ndarray       # (N, R) input demand not yet met by exchanges
     row_cap_left: np.ndarray     # (N, S) input units row s may still replace at each buyer
+    published: np.ndarray | None = None      # (N,) bool: flows listed on the platform (a commitment)
+    incentive: "Incentive | None" = None     # committed buyers' value of secondary inputs
+
+
+@dataclass
+class Incentive:
+    """What reaching a secondary-input commitment is worth to each committed buyer this year.
+
+    A buyer bound to a minimum share of secondary material inputs, and still short of it, values
+    the first ``shortfall`` input units it receives over the rows in ``rows`` at the expected fine
+    it avoids: ``fine_rate × min(q_in, shortfall) / shortfall`` EUR/yr for ``q_in`` input units
+    (so at most ``fine_rate``). Positions ``n`` as in the Market.
+    """
+
+    fine_rate: np.ndarray   # (N,) expected fine per year avoided by reaching the target, EUR/yr
+    shortfall: np.ndarray   # (N,) input units still missing to reach the target
+    rows: np.ndarray        # (S,) bool: substitution rows whose input counts towards the target
+
+    def bonus(self, buyer: np.ndarray, rows: np.ndarray, input_units: np.ndarray) -> np.ndarray:
+        """Value to each buyer of receiving ``input_units`` over ``rows``, each deal on its own."""
+        short = self.shortfall[buyer]
+        counts = self.rows[rows] & (short > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(counts, self.fine_rate[buyer] * np.minimum(input_units, short) / short, 0.0)
 
 
 @dataclass
@@ -147,8 +175,8 @@ class Candidates:
 
 
 def _nearest_pairs(origin_xy: np.ndarray, target_xy: np.ndarray, k: int,
-                   max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each origin, its ``k`` nearest targets within ``max_km``: (origin, target, distance)."""
+                   max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each origin, its ``k`` nearest targets within ``max_km``: (origin, target, distance, rank)."""
     k = min(k, len(target_xy))
     # cKDTree's bound is strict; nudge it so that exactly max_km is within reach, as the radius is.
     dist, idx = cKDTree(target_xy, balanced_tree=False, compact_nodes=False).query(
@@ -156,12 +184,22 @@ def _nearest_pairs(origin_xy: np.ndarray, target_xy: np.ndarray, k: int,
     dist, idx = dist.reshape(len(origin_xy), k), idx.reshape(len(origin_xy), k)
     found = np.isfinite(dist)
     origin = np.broadcast_to(np.arange(len(origin_xy))[:, None], dist.shape)[found]
-    return origin, idx[found], dist[found]
+    rank = np.broadcast_to(np.arange(k)[None, :], dist.shape)[found]
+    return origin, idx[found], dist[found], rank
 
 
 def find_candidates(market: Market, subs: SubstitutionTable, transport: Transport,
                     terms: Terms, eps: float = 1e-9) -> Candidates:
-    """Every known, reachable (supplier, buyer, substitution) triple with something left to trade."""
+    """Every known, reachable (supplier, buyer, substitution) triple with something left to trade.
+
+    A querying firm examines its ``candidates_per_firm`` nearest partners; a pair is known when it
+    is within either firm's radius of action, or (facilitator active) within the platform's reach.
+    A firm whose flows are published (a commitment) is listed by the platform: pairs involving it
+    are known among the querying firm's ``platform_candidates_per_firm`` nearest, within the reach.
+    """
+    published = market.published if market.published is not None and market.published.any() else None
+    k = terms.candidates_per_firm
+    k_query = max(k, terms.platform_candidates_per_firm) if published is not None else k
     parts = []
     for s in range(len(subs)):
         r, i = subs.residue[s], subs.input[s]
@@ -171,16 +209,19 @@ def find_candidates(market: Market, subs: SubstitutionTable, transport: Transpor
             continue
         max_km = transport.max_km[r]
         if len(suppliers) <= len(buyers):
-            o, t, d = _nearest_pairs(market.xy_km[suppliers], market.xy_km[buyers],
-                                     terms.candidates_per_firm, max_km)
+            o, t, d, rank = _nearest_pairs(market.xy_km[suppliers], market.xy_km[buyers], k_query, max_km)
             sup, buy = suppliers[o], buyers[t]
         else:
-            o, t, d = _nearest_pairs(market.xy_km[buyers], market.xy_km[suppliers],
-                                     terms.candidates_per_firm, max_km)
+            o, t, d, rank = _nearest_pairs(market.xy_km[buyers], market.xy_km[suppliers], k_query, max_km)
             sup, buy = suppliers[t], buyers[o]
-        keep = sup != buy
-        if not terms.district_wide_search:
-            keep &= d <= np.maximum(market.radius_km[sup], market.radius_km[buy])
+        known = d <= np.maximum(market.radius_km[sup], market.radius_km[buy])
+        if terms.district_wide_search:
+            known |= d <= terms.platform_reach_km
+        known &= rank < k
+        if published is not None:
+            known |= (published[sup] | published[buy]) & (rank < terms.platform_candidates_per_firm) & (
+                d <= terms.platform_reach_km)
+        keep = (sup != buy) & known
         if keep.any():
             parts.append(Candidates(sup[keep], buy[keep], np.full(keep.sum(), s), d[keep]))
     return Candidates.concat(parts)
@@ -208,13 +249,15 @@ def unit_surplus(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTa
     """Surplus per unit of residue exchanged, EUR (before fixed yearly costs)."""
     r, i = subs.residue[rows], subs.input[rows]
     return (prices.disposal_cost[r] + subs.ratio[rows] * prices.virgin_cost[i] + prices.subsidy[r]
-            - transport.fixed[r] - transport.per_km[r] * distance_km - subs.treatment[rows])
+            - transport.fixed[r] - transport.per_km[r] * distance_km
+            - subs.treatment[rows] * (1.0 - prices.treatment_subsidy_share))
 
 
 def fixed_yearly_cost(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTable,
                       transport: Transport, terms: Terms) -> np.ndarray:
-    """Transaction cost plus annualised pipe capex, EUR/yr per contract."""
-    return terms.transaction_cost_eur_per_yr + transport.pipe_eur_per_km_yr[subs.residue[rows]] * distance_km
+    """Transaction cost plus annualised pipe capex (less its public share), EUR/yr per contract."""
+    return terms.transaction_cost_eur_per_yr + transport.pipe_eur_per_km_yr[subs.residue[rows]] * distance_km * (
+        1.0 - terms.pipe_capex_subsidy_share)
 
 
 def stakes(rows: np.ndarray, subs: SubstitutionTable, prices: Prices) -> tuple[np.ndarray, np.ndarray]:
@@ -224,13 +267,15 @@ def stakes(rows: np.ndarray, subs: SubstitutionTable, prices: Prices) -> tuple[n
 
 
 def nash_price(quantity, surplus_per_unit, fixed_cost, supplier_unit_value, disagreement_supplier,
-               disagreement_buyer, bargaining_power_supplier):
+               disagreement_buyer, bargaining_power_supplier, buyer_bonus=0.0):
     """Price per residue unit giving the supplier ``d_s + β·(S − d_s − d_b)`` of the surplus ``S``.
 
     ``supplier_unit_value`` is what one unit exchanged is worth to the supplier before the price
     (disposal avoided + subsidy − transport − treatment); the supplier bears half of ``fixed_cost``.
+    ``buyer_bonus`` (EUR/yr) is the expected fine a committed buyer avoids with the deal: part of
+    the joint surplus, so the price shares it too.
     """
-    total = quantity * surplus_per_unit - fixed_cost
+    total = quantity * surplus_per_unit - fixed_cost + buyer_bonus
     supplier_gain = disagreement_supplier + bargaining_power_supplier * (
         total - disagreement_supplier - disagreement_buyer)
     return (supplier_gain + fixed_cost / 2) / quantity - supplier_unit_value
@@ -256,49 +301,76 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     q_max = np.minimum(market.supply_left[sup, r],
                        np.minimum(market.row_cap_left[buy, rows], market.input_left[buy, i]) / subs.ratio[rows])
     threshold_unit = distrust * (stake_s + stake_b)
-    viable = q_max * (s_unit - threshold_unit) - fixed > 0
+    incentive = market.incentive
+    bonus = (incentive.bonus(buy, rows, q_max * subs.ratio[rows]) if incentive is not None
+             else np.zeros(len(rows)))
+    viable = q_max * (s_unit - threshold_unit) - fixed + bonus > 0
     order = np.flatnonzero(viable)
     # Greedy by decreasing surplus; ties broken by (supplier, buyer, row) uid order for determinism.
-    total = q_max[order] * s_unit[order] - fixed[order]
+    total = q_max[order] * s_unit[order] - fixed[order] + bonus[order]
     order = order[np.lexsort((rows[order], market.uid[buy[order]], market.uid[sup[order]], -total))]
-    picked, quantities = _allocate_greedily(
+    picked, quantities, bonuses = _allocate_greedily(
         order, market, sup * market.supply_left.shape[1] + r, buy * market.row_cap_left.shape[1] + rows,
-        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed, eps)
+        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed, eps,
+        _bonus_terms(incentive, buy, rows))
     if not picked:
         return _no_deals()
     c = np.array(picked)
     q = np.array(quantities)
-    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, prices, terms)
+    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, prices, terms,
+                       None if bonuses is None else np.array(bonuses))
     return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c])
+
+
+def _bonus_terms(incentive: "Incentive | None", buy: np.ndarray, rows: np.ndarray):
+    """Per candidate: the buyer's position and its EUR per input unit of shortfall closed (or None)."""
+    if incentive is None:
+        return None
+    short = incentive.shortfall[buy]
+    counts = incentive.rows[rows] & (short > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(counts, incentive.fine_rate[buy] / short, 0.0)
+    return buy, rate, incentive.shortfall
 
 
 def bargain(rows: np.ndarray, distance_km: np.ndarray, quantity: np.ndarray, trust: np.ndarray,
             fixed_cost: np.ndarray, subs: SubstitutionTable, transport: Transport, prices: Prices,
-            terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+            terms: Terms, buyer_bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Whether each exchange clears both sides' disagreement points, and its Nash price per unit.
 
-    Used for new deals and for renewals, so both follow the same rule.
+    Used for new deals and for renewals, so both follow the same rule. ``buyer_bonus`` (EUR/yr per
+    exchange) is a committed buyer's expected fine avoided (:class:`Incentive`); none by default.
     """
     r = subs.residue[rows]
+    bonus = 0.0 if buyer_bonus is None else buyer_bonus
     s_unit = unit_surplus(rows, distance_km, subs, transport, prices)
     stake_s, stake_b = stakes(rows, subs, prices)
     distrust = terms.risk_premium_share * (1.0 - trust)
     d_s, d_b = quantity * distrust * stake_s, quantity * distrust * stake_b
-    agreed = (quantity > 0) & (quantity * s_unit - fixed_cost > d_s + d_b)
+    agreed = (quantity > 0) & (quantity * s_unit - fixed_cost + bonus > d_s + d_b)
     supplier_value = (prices.disposal_cost[r] + prices.subsidy[r] - transport.fixed[r]
-                      - transport.per_km[r] * distance_km - subs.treatment[rows])
+                      - transport.per_km[r] * distance_km
+                      - subs.treatment[rows] * (1.0 - prices.treatment_subsidy_share))
     with np.errstate(divide="ignore", invalid="ignore"):
-        price = nash_price(quantity, s_unit, fixed_cost, supplier_value, d_s, d_b, terms.bargaining_power_supplier)
+        price = nash_price(quantity, s_unit, fixed_cost, supplier_value, d_s, d_b, terms.bargaining_power_supplier,
+                           bonus)
     return agreed, price
 
 
-def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps):
+def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                       bonus_terms=None):
     """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
 
     Works on flat keys into the market's (firm × resource) and (firm × row) tables, holding the
     touched entries in dicts: this loop is the one sequential step of negotiation, so it is kept
-    to plain Python scalars. Writes what is left back into ``market``.
+    to plain Python scalars. Writes what is left back into ``market``. With ``bonus_terms``
+    (committed buyers, :func:`_bonus_terms`) each deal also counts the expected fine its buyer
+    avoids on the part of its shortfall still open, and the shortfall shrinks as deals are signed;
+    returns the bonuses too (``None`` without commitments).
     """
+    if bonus_terms is not None:
+        return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                                    bonus_terms)
     tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
     left = []
     for table, keys in tables:
@@ -325,7 +397,43 @@ def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ra
     for (table, _), state in zip(tables, left):
         np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
                np.fromiter(state.values(), dtype=float, count=len(state)))
-    return picked, quantities
+    return picked, quantities, None
+
+
+def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                         bonus_terms):
+    """:func:`_allocate_greedily` for a year with committed buyers (kept apart: the common loop stays lean)."""
+    buyer, rate, shortfall = bonus_terms
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+    left = []
+    for table, keys in tables:
+        touched = np.unique(keys[order])
+        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    supply, row_cap, need = left
+    short = dict(zip(np.unique(buyer[order]).tolist(), shortfall[np.unique(buyer[order])].tolist()))
+    picked, quantities, bonuses = [], [], []
+    for c, ks, kr, ki, rt, m, f, b, br in zip(
+            order.tolist(), supply_key[order].tolist(), row_key[order].tolist(), input_key[order].tolist(),
+            ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(), buyer[order].tolist(),
+            rate[order].tolist()):
+        room = min(row_cap[kr], need[ki])
+        q = min(supply[ks], room / rt)
+        closed = min(q * rt, short[b]) if br > 0 else 0.0
+        bonus = br * closed
+        if q <= eps or q * m - f + bonus <= 0:
+            continue
+        supply[ks] -= q
+        row_cap[kr] -= q * rt
+        need[ki] -= q * rt
+        if br > 0:
+            short[b] -= closed
+        picked.append(c)
+        quantities.append(q)
+        bonuses.append(bonus)
+    for (table, _), state in zip(tables, left):
+        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
+               np.fromiter(state.values(), dtype=float, count=len(state)))
+    return picked, quantities, bonuses
 
 
 def _no_deals() -> Deals:

@@ -8,6 +8,7 @@ settlement) is done on arrays here and in :mod:`simulation.market`.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import mesa
@@ -18,10 +19,13 @@ from simulation.catalogue import Catalogue
 from simulation.contracts import ContractBook, Status
 from simulation.district import build_plots
 from simulation.errors import InputError
+from simulation.firm_profiles import PROFILE_ARCHETYPE_PREFIX, load_profiled_firms, with_profiled_archetypes
 from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure
-from simulation.market import (Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
+from simulation.market import (Candidates, Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
                                find_candidates, fixed_yearly_cost, negotiate, unit_surplus, without_existing)
+from simulation.optimum import year_optimum
 from simulation.scenario import Scenario
+from simulation.services import FirmTraits, KindTerms, ServiceBook, ServiceTerms, ServiceYear
 from simulation.trust import TrustLedger
 
 
@@ -38,7 +42,9 @@ class EcoDistrictModel(mesa.Model):
         self.seed_used = scenario.seed if seed is None else seed
         super().__init__(seed=self.seed_used)
         self.scenario = scenario
-        self.catalogue = catalogue
+        # Firms of a profile file (firms.profiles) enter as one-firm archetypes appended to the catalogue.
+        self.profiled = load_profiled_firms(scenario.firms, catalogue, Path(scenario_dir), scenario_file)
+        self.catalogue = catalogue = with_profiled_archetypes(catalogue, self.profiled) if self.profiled else catalogue
         self.year = scenario.years.start
         self.plots = build_plots(scenario.district, Path(scenario_dir))
         self.subs = SubstitutionTable.from_catalogue(catalogue)
@@ -51,6 +57,9 @@ class EcoDistrictModel(mesa.Model):
         self.departed: list[Firm] = []
         self.indicator_rows: list[dict] = []
         self.flow_history: list[tuple[int, np.ndarray]] = []  # (year, FLOW_QUANTITIES × resources)
+        self.services = ServiceBook(KindTerms.compile(catalogue, scenario.behaviour.discount_rate), self.seed_used,
+                                    len(catalogue.resource_ids))
+        self.service_year: ServiceYear | None = None
         self._archetype_arrays()
         self._place_incumbents(scenario_file)
         self._uid = np.zeros(0, dtype=np.int64)
@@ -64,10 +73,14 @@ class EcoDistrictModel(mesa.Model):
         self.admit_applicants(year)                # 2. entry and settlement on plots
         self.produce()                             # 3. production
         market = self.open_market()                #    flows, and what standing contracts leave free
+        self.services.reserve(market)              #    and what standing services keep for themselves
         candidates = self.find_candidates(market)  # 4. matchmaking
         self.sign_contracts(market, candidates)    # 5. negotiation
-        #                                            6. shared services: not modelled yet
+        self.service_year = self.run_services(year, market)  # 6. shared services: found, join, leave
+        self.authority.monitor(year, market)       #    monitoring of commitments: fines, exclusions
+        optimum = self.optimal_allocation(market, candidates)  # benchmark: the year's optimal allocation
         ledger = self.settle(year)                 # 7. settlement, trust, breaks, renewals
+        ledger.realised_gross_eur, ledger.optimal_gross_eur = optimum
         self.exit_firms(year)                      # 8. exit
         self.collect(ledger)                       # 9. data collection
         self.year += 1
@@ -86,11 +99,35 @@ class EcoDistrictModel(mesa.Model):
         arch = [cat.archetypes[a] for a in cat.archetype_ids]
         self.arch_radius_km = np.array([a.radius_of_action.value for a in arch])
         self.arch_employees = np.array([a.employees.value for a in arch])
+        self.arch_site_area = np.array([a.plot_area.value for a in arch])
         self.arch_margin_eur = np.array([a.turnover.value * a.operating_margin.value for a in arch])
         # Resource costs at catalogue prices, no exchanges and no policy: the margin is observed there.
         self.arch_reference_cost = cat.outputs @ cat.gate_fee + cat.inputs @ cat.virgin_price
 
+    def _place_profiled_firms(self, scenario_file: str) -> None:
+        """Profiled firms enter first, in file order, each on a plot created at its coordinates, at
+        activity 1 (their profiled flows) and with their profiled employees."""
+        if self.profiled is None:
+            return
+        p, defaults = self.profiled.profiles, self.scenario.firms.profile_defaults
+        ids = [PROFILE_ARCHETYPE_PREFIX + name for name in p.firm]
+        clash = sorted(set(ids) & set(self.plots.ids))
+        if clash:
+            raise InputError.single(scenario_file, "firms.profiles", f"plot ids {', '.join(clash)} exist already",
+                                    "rename those GeoJSON plots: 'profile:<firm>' names the profiled firms' plots")
+        price = defaults.land_price_eur_per_m2
+        if price is None:  # assumption documented in ODD: the mean land price of the district's plots
+            price = float(self.plots.land_price_eur_per_m2.mean()) if len(self.plots) else 0.0
+        area = np.array([a.plot_area.value for a in self.profiled.archetypes])
+        plots = self.plots.add(ids, p.x_km * 1000.0, p.y_km * 1000.0, area, price, defaults.zone)
+        first = len(self.catalogue.archetype_ids) - len(ids)
+        for k, (plot, employees) in enumerate(zip(plots.tolist(), p.employees.tolist())):
+            self.plots.occupy(plot)
+            firm = Firm(self, first + k, plot, 1.0, self.year, max(1, int(round(employees))))
+            self.firm_by_uid[firm.unique_id] = firm
+
     def _place_incumbents(self, scenario_file: str) -> None:
+        self._place_profiled_firms(scenario_file)
         for i, inc in enumerate(self.scenario.firms.incumbents):
             a = self.catalogue.archetype_index(inc.archetype)
             for _ in range(inc.count):
@@ -114,20 +151,13 @@ class EcoDistrictModel(mesa.Model):
         return arrivals
 
     def admit_applicants(self, year: int) -> None:
-        self.applicants_this_year = self.admitted_this_year = 0
-        self.rejected_by_rule = self.rejected_no_plot = 0
-        for archetype in self.applicants_of(year):
-            self.applicants_this_year += 1
-            if not self.authority.screen(archetype, year):
-                self.rejected_by_rule += 1
-            elif self.settle_firm(archetype, year) is None:
-                self.rejected_no_plot += 1
-            else:
-                self.admitted_this_year += 1
+        """The authority screens the year's applicants as a batch and settles those it admits."""
+        self.entry = self.authority.admit(self.applicants_of(year), year)
 
-    def settle_firm(self, archetype: int, year: int) -> Firm | None:
-        """Give an admitted firm a plot; ``None`` (nothing changed) when no plot fits."""
-        plot = self.authority.allocate_plot(archetype)
+    def settle_firm(self, archetype: int, year: int, plot: int | None = None) -> Firm | None:
+        """Settle a firm on ``plot`` (default: the cheapest fitting free plot); ``None`` (nothing
+        changed) when no plot fits."""
+        plot = self.authority.allocate_plot(archetype) if plot is None else plot
         if plot is None:
             return None
         self.plots.occupy(plot)
@@ -199,6 +229,7 @@ class EcoDistrictModel(mesa.Model):
             supply_left=self._generated - np.bincount(sp * n_res + r, delivered, n * n_res).reshape(n, n_res),
             input_left=self._demand - np.bincount(bp * n_res + i, d_in, n * n_res).reshape(n, n_res),
             row_cap_left=row_cap - np.bincount(bp * n_sub + s, d_in, n * n_sub).reshape(n, n_sub),
+            published=self.authority.published(firms),
         )
 
     def terms(self) -> Terms:
@@ -212,6 +243,9 @@ class EcoDistrictModel(mesa.Model):
             transaction_cost_eur_per_yr=self.facilitator.transaction_cost(base),
             candidates_per_firm=self.facilitator.candidates_per_firm(neg.candidates_per_firm),
             district_wide_search=self.facilitator.district_wide_search,
+            platform_candidates_per_firm=self.facilitator.listing_length(neg.candidates_per_firm),
+            platform_reach_km=self.facilitator.reach_km,
+            pipe_capex_subsidy_share=self.authority.pipe_capex_share,
         )
 
     # ------------------------------------------------------------------ 4-5. matchmaking, negotiation
@@ -223,6 +257,7 @@ class EcoDistrictModel(mesa.Model):
         return without_existing(candidates, market.uid, existing, len(self.subs))
 
     def sign_contracts(self, market: Market, candidates) -> None:
+        market.incentive = self.authority.incentive(market, self.year)
         deals = negotiate(market, candidates, self.subs, self.transport, self.authority.prices,
                           self.terms(), self.trust.of)
         if len(deals) == 0:
@@ -234,6 +269,60 @@ class EcoDistrictModel(mesa.Model):
             fixed_cost=deals.fixed_cost, distance_km=deals.distance_km,
             start_year=np.full(len(deals), self.year), end_year=np.full(len(deals), self.year + duration - 1),
             status=np.full(len(deals), Status.ACTIVE), delivered=deals.quantity)
+
+    # ------------------------------------------------------------------ 6. shared services
+    def run_services(self, year: int, market: Market) -> ServiceYear:
+        """Firms found, join and leave shared services on what the year's exchanges left over.
+
+        Each firm compares its share of a service's cost with its stand-alone cost
+        (:meth:`Firm.accepts_service_share`); the coalition arithmetic over all firms is in
+        :class:`~simulation.services.ServiceBook`.
+        """
+        firms = list(self.firm_by_uid.values())
+        cat, settings = self.catalogue, self.scenario.behaviour.services
+        traits = FirmTraits(
+            employees=np.array([f.employees for f in firms], dtype=float),
+            site_area_m2=self.arch_site_area[self._arch],
+            demand=self._demand,
+            disposal_cost=self.authority.prices.disposal_cost,
+            virgin_cost=self.authority.prices.virgin_cost)
+        terms = ServiceTerms(
+            rule=settings.cost_share_rule, shapley_exact_max_members=settings.shapley_exact_max_members,
+            shapley_permutations=settings.shapley_permutations,
+            manager_active=self.facilitator.manages_services, manager_cost_eur=self.facilitator.park_manager_cost(),
+            cofunding_share=self.authority.service_cofunding(year))
+        return self.services.update(year, market, traits, terms, enabled=settings.enabled and bool(cat.services))
+
+    # ------------------------------------------------------------------ benchmark: the optimal allocation
+    EFFICIENCY_YEARLY_UP_TO_FIRMS = 1000   # above this many firms, symbiosis_efficiency at checkpoints only
+    EFFICIENCY_CHECKPOINT_YEARS = 5        # every 5th simulated year, and the last
+
+    def optimal_allocation(self, market: Market, candidates: Candidates) -> tuple[float, float]:
+        """This year's exchange surplus before fixed costs, realised and optimal (EUR/yr).
+
+        Links: the contracts delivering this year, the year's candidates (those the negotiation
+        examined), and the candidates the same search (radius of action, nearest partners,
+        facilitator) finds on the firms' whole flows, as if nothing were under contract, so that
+        lock-in into earlier contracts counts; capacities: the firms' whole residue and demand of
+        the year (:func:`simulation.optimum.year_optimum`). ``(nan, nan)`` in the years it is
+        skipped: above ``EFFICIENCY_YEARLY_UP_TO_FIRMS`` firms, only every
+        ``EFFICIENCY_CHECKPOINT_YEARS``-th year and the last are computed.
+        """
+        years = self.scenario.years
+        checkpoint = ((self.year - years.start) % self.EFFICIENCY_CHECKPOINT_YEARS
+                      == self.EFFICIENCY_CHECKPOINT_YEARS - 1 or self.year == years.end)
+        if len(self._uid) > self.EFFICIENCY_YEARLY_UP_TO_FIRMS and not checkpoint:
+            return float("nan"), float("nan")
+        terms, subs = self.terms(), self.subs
+        whole = dataclasses.replace(market, supply_left=self._generated, input_left=self._demand,
+                                    row_cap_left=subs.max_share[None, :] * self._demand[:, subs.input])
+        links = Candidates.concat([candidates, find_candidates(whole, subs, self.transport, terms)])
+        c = self.contracts
+        rows = c.active_rows()
+        rows = rows[c.delivered[rows] > 0]
+        return year_optimum(self._pos[c.supplier[rows]], self._pos[c.buyer[rows]],
+                            c.substitution[rows].astype(np.int64), c.distance_km[rows], c.delivered[rows],
+                            links, self._generated, self._demand, subs, self.transport, self.authority.prices, terms)
 
     # ------------------------------------------------------------------ 7. settlement
     def settle(self, year: int) -> YearLedger:
@@ -249,14 +338,20 @@ class EcoDistrictModel(mesa.Model):
         inn = np.bincount(bp * n_res + i, q * subs.ratio[s], n * n_res).reshape(n, n_res)
         disposed = np.maximum(self._generated - out, 0.0)
         virgin = np.maximum(self._demand - inn, 0.0)
+        sy = self.service_year or ServiceYear.empty(n, n_res)
+        self.service_year = None  # per-firm arrays of the year: not kept beyond settlement
 
         # Money: each firm's resource costs now, against the reference (catalogue prices, no exchange).
         transport_unit = tr.fixed[r] + tr.per_km[r] * dist
         half_fixed = c.fixed_cost[rows] / 2
-        supplier_pays = q * (transport_unit + subs.treatment[s] - c.price[rows] - prices.subsidy[r]) + half_fixed
+        treatment = subs.treatment[s] * (1.0 - prices.treatment_subsidy_share)
+        supplier_pays = q * (transport_unit + treatment - c.price[rows] - prices.subsidy[r]) + half_fixed
         buyer_pays = q * c.price[rows] + half_fixed
+        # Shared services: each member pays its payment instead of its stand-alone cost (the part of
+        # the disposal and virgin bills above the service spares it, or the implicit cost of buying
+        # an accessory service alone).
         cost = (disposed @ prices.disposal_cost + virgin @ prices.virgin_cost
-                + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n))
+                + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n)) - sy.saving
         reference = self._activity * self.arch_reference_cost[self._arch]
         profit = self._activity * self.arch_margin_eur[self._arch] - (cost - reference)
         for firm, p in zip(self.firm_by_uid.values(), profit.tolist()):
@@ -264,12 +359,19 @@ class EcoDistrictModel(mesa.Model):
 
         surplus = q * unit_surplus(s, dist, subs, tr, prices) - c.fixed_cost[rows]
         co2 = q * (cat.co2_disposal[r] + subs.ratio[s] * cat.co2_virgin[i] - tr.co2_per_km[r] * dist)
+        # Flows through services: reused residue is exchanged, the rest of what they handle treated.
+        disposed = np.maximum(disposed - sy.exchanged - sy.treated, 0.0)
+        virgin = np.maximum(virgin - sy.received, 0.0)
         ledger = YearLedger(
             year=year, firm_uids=self._uid.copy(), jobs=sum(f.employees for f in self.firm_by_uid.values()),
-            plots_occupied_share=self.plots.occupied_share(), generated=self._generated.sum(0), exchanged=out.sum(0), disposed=disposed.sum(0),
-            demand=self._demand.sum(0), received=inn.sum(0), virgin=virgin.sum(0),
+            plots_occupied_share=self.plots.occupied_share(), generated=self._generated.sum(0),
+            exchanged=out.sum(0) + sy.exchanged.sum(0), disposed=disposed.sum(0),
+            demand=self._demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
             supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
-            distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2)
+            distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
+            service_firms=self._uid[sy.in_service], services_active=sy.active,
+            service_memberships=sy.memberships, service_savings_eur=sy.savings_eur,
+            service_co2_avoided_t=float(sy.exchanged.sum(0) @ cat.co2_disposal + sy.received.sum(0) @ cat.co2_virgin))
         self.trust.reward(c.supplier[rows], c.buyer[rows], self.scenario.behaviour.negotiation.trust_gain)
         self._break_expire_renew(year)
         return ledger
@@ -295,7 +397,8 @@ class EcoDistrictModel(mesa.Model):
         terms = self.terms()
         fixed = fixed_yearly_cost(s, dist, subs, self.transport, terms)
         renew, price = bargain(s, dist, q, self.trust.of(c.supplier[rows], c.buyer[rows]), fixed, subs,
-                               self.transport, self.authority.prices, terms)
+                               self.transport, self.authority.prices, terms,
+                               self.authority.renewal_bonus(self._pos[c.buyer[rows]], s, q))
         c.close(rows[~renew], year, Status.EXPIRED)
         kept = rows[renew]
         c.end_year[kept] = year + self.scenario.behaviour.contracts.duration_years
@@ -333,9 +436,12 @@ class EcoDistrictModel(mesa.Model):
         """Append the year's indicator row and its flows per resource (kept as one small array)."""
         row = {"year": ledger.year}
         row.update(measure(ledger, self.catalogue.family))
-        row.update(applicants=self.applicants_this_year, admitted=self.admitted_this_year,
-                   rejected=self.rejected_by_rule + self.rejected_no_plot,
-                   exits=self.exits_this_year)
+        entry, enforcement = self.entry, self.authority.enforcement_this_year
+        row.update(applicants=entry.applicants, admitted=entry.admitted, rejected=entry.rejected,
+                   exits=self.exits_this_year, rejected_rule=entry.rejected_rule,
+                   rejected_sector=entry.rejected_sector, rejected_no_plot=entry.rejected_no_plot,
+                   excluded=enforcement.excluded, fines_eur=enforcement.fines_eur,
+                   land_discount_eur=entry.land_discount_eur)
         self.indicator_rows.append(row)
         self.flow_history.append((ledger.year, np.stack([getattr(ledger, q) for q in FLOW_QUANTITIES])))
 

@@ -51,7 +51,8 @@ def run_scenario(path: str | Path, seed: int | None = None, years: int | None = 
     manifest = {
         "scenario_file": str(loaded.path),
         "scenario": model.scenario.model_dump(mode="json"),
-        "catalogue": {"resources": loaded.catalogue.resources_path, "archetypes": loaded.catalogue.archetypes_path},
+        "catalogue": {"resources": loaded.catalogue.resources_path, "archetypes": loaded.catalogue.archetypes_path,
+                      "services": loaded.catalogue.services_path},
         "seed": model.seed_used,
         "years": [model.scenario.years.start, model.scenario.years.end],
         "versions": {"ecodistrict": simulation.__version__, "python": platform.python_version(),

@@ -7,11 +7,16 @@ against the catalogue the scenario names; plots are checked for overlap.
 
 Numeric parameters accept a plain number or ``{value, unit, source}``; the unit, when given,
 must match the unit in the parameter's name (``..._eur_per_t`` is EUR/t).
+
+A scenario may name another under ``base`` (a path relative to its file): the base, itself merged
+over its own base if it names one, lies between the defaults and the scenario, so a policy variant
+lists only the lever it changes and does not copy the baseline's district and firms.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,10 +54,15 @@ class Years(StrictModel):
 
 
 class CatalogueRef(StrictModel):
-    """Which catalogue files to use; paths are relative to the scenario file; omitted = shipped."""
+    """Which catalogue files to use; paths are relative to the scenario file; omitted = shipped.
+
+    ``services`` omitted: the shipped service kinds when ``resources`` is the shipped catalogue
+    too, none otherwise (the shipped kinds name shipped resource ids).
+    """
 
     resources: str | None = None
     archetypes: str | None = None
+    services: str | None = None
 
 
 class GridBlock(StrictModel):
@@ -82,7 +92,7 @@ class District(StrictModel):
 
     blocks: list[GridBlock] = Field(default_factory=list)
     geojson: str | None = Field(None, description="FeatureCollection of Polygon plots, coordinates in m")
-    firms_per_plot: sourced_int("firms", ge=1) = 1
+    firms_per_plot: sourced_int("firms", ge=1, le=1000) = 1
 
     @model_validator(mode="after")
     def _no_overlap(self) -> "District":
@@ -109,7 +119,7 @@ class Incumbent(StrictModel):
     """Firms present when the simulation starts."""
 
     archetype: str
-    count: sourced_int("firms", ge=1)
+    count: sourced_int("firms", ge=1, le=1_000_000)
 
 
 class QueuedApplicant(StrictModel):
@@ -134,9 +144,29 @@ class Applicants(StrictModel):
         return self
 
 
+class ProfileDefaults(StrictModel):
+    """What a firm profile file (``firms.profiles``) does not say about its firms (an assumption).
+
+    Each profiled firm borrows plot area and turnover (both scaled by its employees), radius of
+    action and operating margin from a reference archetype: the one named here for its firm name
+    or its sector, else the catalogue's archetype with the closest NACE code
+    (:func:`simulation.firm_profiles.reference_archetype`). Its plot is created at its coordinates.
+    """
+
+    reference_archetypes: dict[str, str] = Field(
+        default_factory=dict, description="firm name or NACE sector of the profile file -> archetype id")
+    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0) | None = Field(
+        None, description="land price of the profiled firms' plots; none: the mean of the district's other plots")
+    zone: str = Field("profiled", min_length=1, description="zone label of the profiled firms' plots")
+
+
 class Firms(StrictModel):
     incumbents: list[Incumbent] = Field(default_factory=list)
     applicants: Applicants = Field(default_factory=Applicants)
+    profiles: str | None = Field(
+        None, description="firm profile CSV (DESIGN §2), relative to the scenario file: its firms are "
+                          "incumbents, each with its own flows on a plot created at its coordinates")
+    profile_defaults: ProfileDefaults = Field(default_factory=ProfileDefaults)
 
 
 class Activity(StrictModel):
@@ -180,11 +210,26 @@ class Exit(StrictModel):
     loss_years: sourced_int("yr", ge=1, le=50)
 
 
+class Services(StrictModel):
+    """Shared services (DESIGN §1 step 6): whether firms form them, and how members split the cost.
+
+    ``cost_share_rule``: ``proportional`` to each member's use, ``equal`` per member, or
+    ``shapley`` (the Shapley value of the members' savings game: exact up to
+    ``shapley_exact_max_members`` members, estimated from ``shapley_permutations`` random orders above).
+    """
+
+    enabled: bool
+    cost_share_rule: Literal["proportional", "equal", "shapley"]
+    shapley_exact_max_members: sourced_int("firms", ge=1, le=14)
+    shapley_permutations: sourced_int("permutations", ge=1, le=100_000)
+
+
 class Behaviour(StrictModel):
     activity: Activity
     negotiation: Negotiation
     contracts: Contracts
     exit: Exit
+    services: Services
     discount_rate: sourced_number("1/yr", ge=0, le=1)
 
 
@@ -206,10 +251,88 @@ class Window(StrictModel):
                 and (self.end_year is None or year <= self.end_year))
 
 
-class Admission(StrictModel):
-    """Who may settle: ``open`` admits every applicant for which a plot fits (first come, first served)."""
+Score = sourced_number("score", ge=0, le=1)
 
-    rule: Literal["open"]
+
+class Profiling(StrictModel):
+    """Weights of the three families in an applicant's circularity-potential score
+    (:mod:`simulation.profiling`): circular performance, territorial integration, symbiosis potential."""
+
+    weight_circular: sourced_number("weight", ge=0)
+    weight_territorial: sourced_number("weight", ge=0)
+    weight_symbiosis: sourced_number("weight", ge=0)
+    partners_half: sourced_number("partners", gt=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "Profiling":
+        if self.weight_circular + self.weight_territorial + self.weight_symbiosis <= 0:
+            raise user_error("all three family weights are 0", "give at least one weight > 0",
+                             field="weight_circular")
+        return self
+
+
+AdmissionRule = Literal["open", "threshold", "ranking", "complementarity"]
+
+
+class Admission(Window):
+    """Who may settle (PUG/APEA conditionality). The year's applicants are screened as a batch:
+    ``open`` first come, first served; ``threshold`` score >= ``min_score``; ``ranking`` the best
+    ``quota_per_year`` by score; ``complementarity`` by symbiosis potential, with a floor
+    ``min_symbiosis`` (and a quota when ``quota_per_year`` is set). Sector quotas and exclusions
+    (by ``sector_group``) apply under every rule. Outside its window the rule falls back to
+    ``open`` with no sector limits."""
+
+    rule: AdmissionRule
+    min_score: Score
+    quota_per_year: sourced_int("firms/yr", ge=0, le=1_000_000) | None = None
+    min_symbiosis: Score
+    sector_max_share: dict[str, Share] = Field(default_factory=dict)
+    excluded_sectors: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _quota_for_ranking(self) -> "Admission":
+        if self.rule == "ranking" and self.quota_per_year is None:
+            raise user_error("rule 'ranking' needs quota_per_year",
+                             "add policy.admission.quota_per_year: <firms admitted per year>",
+                             field="quota_per_year")
+        return self
+
+
+class Allocation(Window):
+    """How an admitted firm gets its plot. ``free_choice``: the firm maximises
+    ``-(land cost after discount) - proximity_eur_per_km x distance to its nearest likely partner``;
+    ``authority``: among plots costing at most ``(1 + max_cost_premium)`` x the cheapest fitting one,
+    the plot nearest (mean distance) to the firm's likely partners. Firms scoring at least
+    ``discount_min_score`` get ``discount_share`` off the land price. Outside its window: free
+    choice on land cost alone, no discount."""
+
+    rule: Literal["free_choice", "authority"]
+    proximity_eur_per_km: sourced_number("EUR/km", ge=0)
+    max_cost_premium: sourced_number("share", ge=0, le=100)
+    discount_share: Share
+    discount_min_score: Score
+
+
+class Commitments(Window):
+    """Commitments an applicant admitted inside the window is bound to (operating agreement):
+    publish its flows on the platform, reach ``min_secondary_share`` of its material inputs from
+    exchanges ``secondary_share_years`` after entry, join the named shared services."""
+
+    publish_flows: bool
+    min_secondary_share: Share
+    secondary_share_years: sourced_int("yr", ge=0, le=100)
+    join_services: list[str] = Field(default_factory=list)
+
+
+class Enforcement(Window):
+    """Monitoring of commitments: every ``interval_years`` each bound firm is checked with
+    ``monitoring_probability``; a violation costs ``fine_eur``; after
+    ``exclusion_after_violations`` violations (if set) the firm is excluded from the district."""
+
+    interval_years: sourced_int("yr", ge=1, le=100)
+    monitoring_probability: Share
+    fine_eur: sourced_number("EUR", ge=0)
+    exclusion_after_violations: sourced_int("violations", ge=1, le=1000) | None = None
 
 
 class LandfillTax(Window):
@@ -222,9 +345,11 @@ class LandfillTax(Window):
 
 
 class VirginLevy(Window):
-    """A levy on virgin material inputs, EUR per tonne bought (material family only)."""
+    """A levy on virgin material inputs, EUR per tonne bought (material family only): on the
+    inputs listed in ``resources`` (e.g. quarried minerals), or on every material input if empty."""
 
     eur_per_t: EurPerT
+    resources: list[str] = Field(default_factory=list)
 
 
 class ExchangeSubsidy(Window):
@@ -233,20 +358,51 @@ class ExchangeSubsidy(Window):
     eur_per_t: EurPerT
 
 
+class CapexSubsidy(Window):
+    """Public share of exchange infrastructure: of the pipe capex (annualised in a contract's fixed
+    yearly cost) and of the pre-treatment cost per unit exchanged."""
+
+    pipe_share: Share
+    treatment_share: Share
+
+
 class FacilitatorPolicy(Window):
     """The matchmaking platform / park manager: district-wide visibility, cheaper transactions."""
 
     enabled: bool
     transaction_cost_reduction: Share
     candidates_per_firm: sourced_int("partners", ge=1, le=100)
+    reach_km: sourced_number("km", gt=0) | None = Field(
+        None, description="farthest partner the platform lists (published flows too); none: transport reach")
+
+
+class ParkManager(Window):
+    """A park manager (*soggetto gestore*) runs the shared services: it takes over each service's
+    coordination cost, and its own yearly cost is public money."""
+
+    enabled: bool
+    cost_eur_per_yr: sourced_number("EUR/yr", ge=0)
+
+
+class ServiceCofunding(Window):
+    """Public co-funding of the capex of shared services founded while it is in force."""
+
+    capex_share: Share
 
 
 class Policy(StrictModel):
+    profiling: Profiling
     admission: Admission
+    allocation: Allocation
+    commitments: Commitments
+    enforcement: Enforcement
     landfill_tax: LandfillTax
     virgin_levy: VirginLevy
     exchange_subsidy: ExchangeSubsidy
+    capex_subsidy: CapexSubsidy
     facilitator: FacilitatorPolicy
+    park_manager: ParkManager
+    service_cofunding: ServiceCofunding
 
 
 class Scenario(StrictModel):
@@ -281,12 +437,42 @@ def _reference_problems(firms: Firms, catalogue: Catalogue, file: str) -> list[P
     used += [(f"firms.applicants.mix.{aid}", aid) for aid in firms.applicants.mix]
     used += [(f"firms.applicants.queue.{i}.archetype", q.archetype)
              for i, q in enumerate(firms.applicants.queue)]
+    used += [(f"firms.profile_defaults.reference_archetypes.{key}", aid)
+             for key, aid in firms.profile_defaults.reference_archetypes.items()]
     return [Problem(file, field, f"unknown archetype {aid!r}",
                     "use an archetype id of the catalogue" + suggest(aid, known))
             for field, aid in used if aid not in known]
 
 
-NAMED_FILES = (("catalogue", "resources"), ("catalogue", "archetypes"), ("district", "geojson"))
+def _policy_reference_problems(policy: Policy, catalogue: Catalogue, file: str) -> list[Problem]:
+    """Sector groups named by the admission rule must be sector groups of the catalogue's archetypes;
+    levied resources must be material inputs; services named by the commitments must be service
+    kinds of the catalogue."""
+    groups = sorted({a.sector_group for a in catalogue.archetypes.values()})
+    named = [(f"policy.admission.sector_max_share.{g}", g) for g in policy.admission.sector_max_share]
+    named += [(f"policy.admission.excluded_sectors.{i}", g) for i, g in enumerate(policy.admission.excluded_sectors)]
+    problems = [Problem(file, field, f"unknown sector group {g!r}",
+                        f"use a sector_group of the archetypes ({', '.join(groups)})" + suggest(g, groups))
+                for field, g in named if g not in groups]
+    inputs = [r for r in catalogue.resource_ids
+              if catalogue.resources[r].family == "material" and catalogue.resources[r].virgin_price is not None]
+    for i, rid in enumerate(policy.virgin_levy.resources):
+        if rid not in inputs:
+            problems.append(Problem(file, f"policy.virgin_levy.resources.{i}", f"{rid!r} is not a material input",
+                                    "name a resource of the catalogue with family material and a virgin_price"
+                                    + suggest(rid, inputs)))
+    kinds = sorted(getattr(catalogue, "services", {}) or {})
+    for i, kind in enumerate(policy.commitments.join_services):
+        if kind not in kinds:
+            known = f"use a service kind of the catalogue ({', '.join(kinds)})" if kinds else \
+                "this catalogue has no shared services: remove the name or give catalogue.services"
+            problems.append(Problem(file, f"policy.commitments.join_services.{i}", f"unknown service {kind!r}",
+                                    known + suggest(kind, kinds)))
+    return problems
+
+
+NAMED_FILES = (("catalogue", "resources"), ("catalogue", "archetypes"), ("catalogue", "services"),
+               ("district", "geojson"), ("firms", "profiles"))
 
 
 def _is(test, path: Path) -> bool:
@@ -313,6 +499,52 @@ def _missing_file_problems(merged: dict, path: Path, file: str) -> list[Problem]
     return problems
 
 
+BASE_KEY = "base"
+
+
+def with_base(raw: dict, path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """``raw`` merged over the scenario its ``base`` key names (recursively); ``raw`` if it names none.
+
+    The base's own file paths (catalogue, GeoJSON) are rewritten to stay relative to the base's
+    folder. A missing or unreadable base, a base that leads back to a file already in the chain,
+    and a variant without its own ``name`` (its runs would pass for the base's) are input errors.
+    """
+    if BASE_KEY not in raw:
+        return raw
+    file, value = str(path), raw[BASE_KEY]
+    fix = f"give a path relative to the scenario's folder ({path.parent}), e.g. 'base: formigine_baseline.yaml'"
+    if not isinstance(value, str) or not value.strip():
+        raise InputError.single(file, BASE_KEY, "expected the path of a scenario file", fix)
+    base_path = path.parent / value
+    if not _is(Path.is_file, base_path):
+        found = "is a folder, not a file" if _is(Path.is_dir, base_path) else "not found"
+        raise InputError.single(file, BASE_KEY, f"file {value!r} {found}", fix)
+    if "name" not in raw:
+        raise InputError.single(file, "name", "a scenario with a base needs a name of its own",
+                                "add 'name: <new name>' so that its runs are not taken for the base's")
+    chain = (*chain, path.resolve())
+    if base_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, base_path.resolve()))
+        raise InputError.single(file, BASE_KEY, f"the bases form a cycle: {cycle}",
+                                "remove the base key from one of these files")
+    base = load_yaml(base_path)
+    if not isinstance(base, dict):
+        raise InputError.single(base_path, "", "a scenario must be a mapping of keys (name, seed, years, ...)",
+                                "start from scenarios/formigine_baseline.yaml")
+    base = _relative_to(with_base(base, base_path, chain), base_path.parent, path.parent)
+    return deep_merge(base, {k: v for k, v in raw.items() if k != BASE_KEY})
+
+
+def _relative_to(doc: dict, old_dir: Path, new_dir: Path) -> dict:
+    """``doc`` with the relative file paths it names (``NAMED_FILES``) re-expressed from ``new_dir``."""
+    doc = copy.deepcopy(doc)
+    for section, key in NAMED_FILES:
+        value = doc.get(section, {}).get(key) if isinstance(doc.get(section), dict) else None
+        if isinstance(value, str) and not Path(value).is_absolute():
+            doc[section][key] = os.path.relpath(old_dir / value, new_dir)
+    return doc
+
+
 def resolve_catalogue_paths(ref: CatalogueRef, scenario_path: Path) -> tuple[Path | None, Path | None]:
     base = scenario_path.parent
     return tuple(base / p if p is not None else None for p in (ref.resources, ref.archetypes))
@@ -335,7 +567,7 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
         raise InputError.single(file, "", "a scenario must be a mapping of keys (name, seed, years, ...)",
                                 "start from scenarios/formigine_baseline.yaml")
     defaults = load_yaml(shipped_path(DEFAULTS_FILE))
-    merged = deep_merge(defaults, raw)
+    merged = deep_merge(defaults, with_base(raw, path))
     problems: list[Problem] = []
     scenario = None
     try:
@@ -349,12 +581,21 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
     if catalogue_ref is not None and not any(p.field.startswith("catalogue.") for p in missing):
         rpath, apath = resolve_catalogue_paths(catalogue_ref, path)
         try:
-            catalogue = load_catalogue(rpath, apath)
+            spath = path.parent / catalogue_ref.services if catalogue_ref.services is not None else None
+            catalogue = load_catalogue(rpath, apath, spath)
         except InputError as exc:
             problems.extend(exc.problems)
     firms = scenario.firms if scenario else _firms_or_none(merged)
     if firms is not None and catalogue is not None:
         problems.extend(_reference_problems(firms, catalogue, file))
+        if firms.profiles is not None and not any(p.field == "firms.profiles" for p in missing):
+            from simulation.firm_profiles import load_profiled_firms
+            try:
+                load_profiled_firms(firms, catalogue, path.parent, file)
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if scenario is not None and catalogue is not None:
+        problems.extend(_policy_reference_problems(scenario.policy, catalogue, file))
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, catalogue, path, raw)

@@ -15,13 +15,15 @@ TWO_FIRMS = FIXTURES / "two_firms" / "scenario.yaml"
 
 
 def assert_year_invariants(model) -> None:
-    """Mass balance per resource, capacity of every contract, one firm per plot (DESIGN §1)."""
+    """Mass balance per resource, capacity of every contract, one firm per plot (DESIGN §1), and the
+    shared services' stability: no member pays more than alone, no service above capacity or reach."""
     year, quantities = model.flow_history[-1]
     q = dict(zip(FLOW_QUANTITIES, quantities))
-    for total, parts in (("generated", ("exchanged", "disposed")), ("demand", ("received", "virgin"))):
-        np.testing.assert_allclose(q[total], q[parts[0]] + q[parts[1]], rtol=1e-9, atol=1e-9,
+    for total, parts in (("generated", ("exchanged", "treated", "disposed")), ("demand", ("received", "virgin"))):
+        np.testing.assert_allclose(q[total], sum(q[p] for p in parts), rtol=1e-9, atol=1e-9,
                                    err_msg=f"{total} does not balance in {year}")
         assert min(q[p].min() for p in parts) >= 0
+    assert_service_invariants(model)
     c, subs = model.contracts, model.subs
     n, n_res, n_sub = len(model._uid), len(model.catalogue.resource_ids), len(subs)
     rows = np.flatnonzero(c.delivered > 0)
@@ -40,6 +42,17 @@ def assert_year_invariants(model) -> None:
     counts = np.bincount(plots, minlength=len(model.plots)) if plots else np.zeros(len(model.plots))
     assert (counts <= model.plots.capacity).all()
     assert (counts == model.plots.occupants).all()
+
+
+def assert_service_invariants(model) -> None:
+    """Every membership of the year: payment ≤ stand-alone cost (individual rationality), the
+    service's quantity ≤ its capacity, and a pipe-bound member within reach of its hub."""
+    for m in model.services.year_members:
+        assert (m["payment"] <= m["standalone"] + 1e-6 * np.maximum(1.0, np.abs(m["standalone"]))).all(), (
+            f"a member of a {m['kind']} pays more than alone in {model.year}")
+        assert (m["quantity"] <= m["capacity"] * (1 + 1e-12)).all(), f"a {m['kind']} runs above capacity"
+        assert (m["distance_km"] <= m["reach_km"] * (1 + 1e-12)).all(), f"a {m['kind']} member is out of reach"
+        assert len(np.unique(m["firm"])) == len(m["firm"]), f"a firm is in two services of kind {m['kind']}"
 
 
 def run_checking_invariants(model) -> None:

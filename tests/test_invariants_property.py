@@ -45,6 +45,8 @@ def scenarios(draw):
             "negotiation": {"initial_trust": draw(st.floats(0, 1)), "candidates_per_firm": draw(st.integers(1, 6)),
                             "bargaining_power_supplier": draw(st.floats(0, 1))},
             "exit": {"hazard_rate": draw(st.floats(0, 0.5)), "loss_years": draw(st.integers(1, 3))},
+            "services": {"cost_share_rule": draw(st.sampled_from(["proportional", "equal", "shapley"])),
+                         "shapley_exact_max_members": draw(st.integers(1, 8))},
         },
         "policy": {
             "landfill_tax": {"inert_eur_per_t": draw(st.floats(0, 200)),
@@ -52,6 +54,8 @@ def scenarios(draw):
             "virgin_levy": {"eur_per_t": draw(st.floats(0, 100))},
             "exchange_subsidy": {"eur_per_t": draw(st.floats(0, 50))},
             "facilitator": {"enabled": draw(st.booleans())},
+            "park_manager": {"enabled": draw(st.booleans()), **window},
+            "service_cofunding": {"capex_share": draw(st.floats(0, 1))},
         },
     }
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from simulation.indicators import INDICATORS
-from simulation.io import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, RUN_FILES
+from simulation.io import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, RUN_FILES, SERVICE_COLUMNS
 from simulation.runner import run_scenario
 from tests.conftest import BASELINE
 
@@ -33,6 +33,13 @@ def test_run_folder_has_design_files_and_columns(baseline_runs):
     assert list(pd.read_csv(out / "flows.csv").columns) == FLOW_COLUMNS
     assert list(pd.read_csv(out / "exchanges.csv").columns) == EXCHANGE_COLUMNS
     assert list(pd.read_csv(out / "firms.csv").columns) == FIRM_COLUMNS
+    plots = pd.read_csv(out / "plots.csv")
+    assert list(plots.columns) == PLOT_COLUMNS
+    assert len(plots) == 61 and set(pd.read_csv(out / "firms.csv")["plot"]) <= set(plots["plot"])
+    services = pd.read_csv(out / "services.csv")
+    assert list(services.columns) == SERVICE_COLUMNS
+    assert (services.groupby(["service", "year"]).size() == 1).all()
+    assert (services.members == services.member_firms.str.count(";") + 1).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["scenario"]["name"] == "formigine_baseline"
     assert {"ecodistrict", "mesa", "numpy"} <= set(manifest["versions"])
@@ -41,9 +48,10 @@ def test_run_folder_has_design_files_and_columns(baseline_runs):
 def test_flows_balance_every_year_and_resource(baseline_runs):
     flows = pd.read_csv(baseline_runs["a"] / "flows.csv")
     assert (flows.groupby("year").size() == flows.resource.nunique()).all()
-    pd.testing.assert_series_equal(flows.generated, flows.exchanged + flows.disposed, rtol=1e-9, check_names=False)
+    pd.testing.assert_series_equal(flows.generated, flows.exchanged + flows.treated + flows.disposed, rtol=1e-9,
+                                   check_names=False)
     pd.testing.assert_series_equal(flows.demand, flows.received + flows.virgin, rtol=1e-9, check_names=False)
-    assert (flows[["exchanged", "disposed", "received", "virgin"]] >= 0).all().all()
+    assert (flows[["exchanged", "treated", "disposed", "received", "virgin"]] >= 0).all().all()
 
 
 def test_same_seed_gives_byte_identical_csvs(baseline_runs):

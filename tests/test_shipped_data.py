@@ -11,7 +11,7 @@ import yaml
 from simulation.catalogue import shipped_path
 from tests.conftest import ROOT
 
-SHIPPED = [shipped_path(n) for n in ("resources.yaml", "archetypes.yaml", "defaults.yaml")] + sorted(
+SHIPPED = [shipped_path(n) for n in ("resources.yaml", "archetypes.yaml", "defaults.yaml", "services.yaml")] + sorted(
     (ROOT / "scenarios").glob("*.yaml"))
 CALENDAR_KEYS = {"seed", "start", "end", "year", "start_year", "end_year"}
 
@@ -65,6 +65,6 @@ def test_catalogue_has_the_district_archetypes():
 
 
 def test_shipped_files_validate():
-    done = subprocess.run([sys.executable, "-m", "simulation.cli", "validate", *map(str, SHIPPED[:2]),
+    done = subprocess.run([sys.executable, "-m", "simulation.cli", "validate", *map(str, SHIPPED[:2]), str(SHIPPED[3]),
                            *map(str, sorted((ROOT / "scenarios").glob("*.yaml")))], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

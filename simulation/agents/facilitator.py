@@ -9,18 +9,27 @@ class Facilitator(mesa.Agent):
     """Makes partners visible district-wide, lists more of them, and lowers transaction costs.
 
     Firms without it know partners only within their own radius of action (DESIGN §1 step 4).
+    As park manager (policy ``park_manager``, its own switch) it runs the shared services: it takes
+    over each service's coordination cost, at a yearly cost of its own paid by the public.
     """
 
     def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.active = False
         self.transaction_cost_reduction = 0.0
+        self.manages_services = False
 
     def update(self, year: int) -> None:
-        """Switch on or off following the policy timeline."""
+        """Switch the platform and the park-manager role on or off following the policy timeline."""
         policy = self.model.scenario.policy.facilitator
         self.active = policy.enabled and policy.active(year)
         self.transaction_cost_reduction = policy.transaction_cost_reduction if self.active else 0.0
+        manager = self.model.scenario.policy.park_manager
+        self.manages_services = manager.enabled and manager.active(year)
+
+    def park_manager_cost(self) -> float:
+        """EUR/yr of the park manager this year (0 when it is not in office)."""
+        return self.model.scenario.policy.park_manager.cost_eur_per_yr if self.manages_services else 0.0
 
     @property
     def district_wide_search(self) -> bool:
@@ -32,3 +41,14 @@ class Facilitator(mesa.Agent):
 
     def transaction_cost(self, base_eur_per_yr: float) -> float:
         return base_eur_per_yr * (1.0 - self.transaction_cost_reduction)
+
+    def listing_length(self, own_search: int) -> int:
+        """Partners per residue the platform lists for a firm whose flows are published (a
+        commitment): its list length, whether or not the platform's other services are enabled."""
+        return max(own_search, self.model.scenario.policy.facilitator.candidates_per_firm)
+
+    @property
+    def reach_km(self) -> float:
+        """Farthest partner the platform lists (``inf``: up to each residue's transport reach)."""
+        reach = self.model.scenario.policy.facilitator.reach_km
+        return float("inf") if reach is None else float(reach)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 
 class Firm(mesa.Agent):
@@ -27,19 +28,44 @@ class Firm(mesa.Agent):
         self.exit_reason = ""
         self.loss_years = 0
         self.profit_eur = 0.0
+        # Admission (planning authority): the applicant's score and the commitments it is bound to.
+        self.score: float | None = None  # None for incumbents (never screened)
+        self.commitment = None  # a planning_authority.Commitment, or None
+        self.violations = 0
+        self.fine_due_eur = 0.0  # fines of this year, paid at settlement
+        self.fines_paid_eur = 0.0
+        self.excluded = False
 
     def book_profit(self, profit_eur: float) -> None:
-        """Record this year's profit; count consecutive loss-making years."""
-        self.profit_eur = profit_eur
-        self.loss_years = self.loss_years + 1 if profit_eur < 0 else 0
+        """Record this year's profit, net of any fine due; count consecutive loss-making years."""
+        self.profit_eur = profit_eur - self.fine_due_eur
+        self.fines_paid_eur += self.fine_due_eur
+        self.fine_due_eur = 0.0
+        self.loss_years = self.loss_years + 1 if self.profit_eur < 0 else 0
 
     def trust_in(self, partner: int) -> float:
         """This firm's trust in ``partner`` (a firm's unique_id)."""
         return self.model.trust.between(self.unique_id, partner)
 
+    @property
+    def services(self) -> list[int]:
+        """Unique ids of the shared services this firm belongs to now."""
+        return self.model.services.memberships_of(self.unique_id)
+
+    @staticmethod
+    def accepts_service_share(payment_eur: np.ndarray, standalone_eur: np.ndarray) -> np.ndarray:
+        """Whether firms stay in (or join) a shared service: what it costs them (share of the
+        service's cost plus their own connection, EUR/yr) is not above what they would pay alone.
+        Vectorised over memberships; equality counts as staying (a heat source pays nothing and
+        gains nothing, yet lets the network run)."""
+        return payment_eur <= standalone_eur + 1e-9 * np.maximum(1.0, np.abs(standalone_eur))
+
     def reason_to_leave(self, loss_years_limit: int, hazard_hit: bool) -> str | None:
-        """``"losses"`` after ``loss_years_limit`` loss-making years in a row, ``"hazard"`` when the
-        background closure draw hit it (relocation, succession, bankruptcy), else ``None``."""
+        """``"excluded"`` when the authority excluded it for violated commitments, ``"losses"`` after
+        ``loss_years_limit`` loss-making years in a row, ``"hazard"`` when the background closure
+        draw hit it (relocation, succession, bankruptcy), else ``None``."""
+        if self.excluded:
+            return "excluded"
         if self.loss_years >= loss_years_limit:
             return "losses"
         return "hazard" if hazard_hit else None

@@ -1,0 +1,46 @@
+"""What the indicator columns are, for a reader: their family, which are shares, which to show.
+
+The three families are those of the Formigine lab (DESIGN §3). Comparisons use the indicators of
+these families that the compared runs actually contain, in this order.
+"""
+
+from __future__ import annotations
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "circular": ("circular_input_rate", "landfill_diversion_rate", "waste_disposed_t", "byproduct_exchanged_t",
+                 "energy_recovered_mwh", "water_reused_m3", "co2_avoided_t"),
+    "territorial": ("local_closure_rate", "mean_exchange_distance_km", "plots_occupied_share", "firms", "jobs",
+                    "service_coverage", "shared_services_active", "service_members", "service_savings_eur"),
+    "symbiosis": ("symbiosis_links", "symbiotic_firm_share", "linkage_density", "connectance", "cyclicity",
+                  "net_savings_eur", "symbiosis_efficiency"),
+}
+
+# Shares in [0, 1]: shown as percentages, and their differences in percentage points.
+SHARES = frozenset({"circular_input_rate", "landfill_diversion_rate", "local_closure_rate", "plots_occupied_share",
+                    "service_coverage", "symbiotic_firm_share", "connectance", "symbiosis_efficiency"})
+
+# Indicators that can be negative (a deal's surplus after costs, CO2 when transport outweighs the
+# savings); every other indicator is a count, quantity or share and cannot fall below zero.
+SIGNED = frozenset({"net_savings_eur", "co2_avoided_t", "service_savings_eur"})
+
+# Indicator trajectories figure: circular performance and territorial integration at a glance.
+TRAJECTORY_INDICATORS = ("circular_input_rate", "landfill_diversion_rate", "waste_disposed_t",
+                         "byproduct_exchanged_t", "co2_avoided_t", "local_closure_rate",
+                         "mean_exchange_distance_km", "firms", "net_savings_eur")
+# Network metrics figure: the industrial-symbiosis network over the years.
+NETWORK_INDICATORS = ("symbiosis_links", "symbiotic_firm_share", "linkage_density", "connectance", "cyclicity")
+# The summary for non-specialists speaks of these.
+HEADLINE_INDICATORS = ("landfill_diversion_rate", "circular_input_rate", "byproduct_exchanged_t", "co2_avoided_t",
+                       "symbiosis_links", "net_savings_eur")
+
+
+def indicators_in(columns) -> list[str]:
+    """The known indicators among ``columns``, in family order."""
+    present = set(columns)
+    return [i for family in FAMILIES.values() for i in family if i in present]
+
+
+def bounds(indicators) -> dict[str, tuple[float, float]]:
+    """The range each indicator can take, for clipping confidence intervals."""
+    return {i: (0.0, 1.0) if i in SHARES else (-float("inf"), float("inf")) if i in SIGNED else (0.0, float("inf"))
+            for i in indicators}

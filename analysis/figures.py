@@ -1,0 +1,390 @@
+"""Figures of a scenario comparison: each function returns a matplotlib ``Figure``.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: no
+global figure list to leak, no GUI backend needed (PNG and SVG render with Agg on a machine
+without a screen), and a notebook's own backend is left alone. Seaborn gives the style and
+palette. Every word comes from :class:`analysis.i18n.Texts`, so a figure exists in each language.
+
+Scenarios keep one colour across all figures: the baseline dark grey, the others the
+colour-blind-safe seaborn palette, in the order given.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
+from scipy.spatial import ConvexHull
+
+from analysis.families import FAMILIES, SHARES
+from analysis.i18n import Texts
+from analysis.run_folder import RunFolder
+from analysis.statistics import HIGHER, LOWER
+
+BASELINE_COLOUR = "#4d4d4d"
+FAMILY_COLOURS = {"material": "#3b3b3b", "energy": "#e6550d", "water": "#1f78b4"}
+FREE_PLOT = "#ececec"
+PNG_DPI = 120
+# What becomes of a residue (flows.csv: generated = exchanged + treated + disposed), and its colour.
+FATES = {"exchanged": "#2ca02c", "treated": "#9ecae1", "disposed": "#bdbdbd"}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """Seaborn's white-grid look for every axes created inside, without touching global settings."""
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
+        yield
+
+
+def scenario_colours(scenarios: Sequence[str]) -> dict[str, tuple]:
+    """One colour per scenario; the first (the baseline) in dark grey."""
+    palette = sns.color_palette("colorblind", max(len(scenarios) - 1, 1))
+    colours = {scenarios[0]: to_rgb(BASELINE_COLOUR)}
+    colours.update(zip(scenarios[1:], palette))
+    return colours
+
+
+def _legend_name(scenario: str, baseline: str, texts: Texts) -> str:
+    return texts("baseline_tag", name=scenario) if scenario == baseline else scenario
+
+
+def _legend(fig: Figure, handles: list, labels: list[str] | None = None) -> None:
+    """One legend below the panels, in as many columns as its longest label leaves room for."""
+    labels = labels if labels is not None else [h.get_label() for h in handles]
+    room = int(13 * fig.get_figwidth() / (max(map(len, labels)) + 6))  # about 13 characters per inch
+    fig.legend(handles, labels, loc="outside lower center", ncols=max(1, min(len(labels), room)), frameon=False)
+
+
+def _year_axis(ax, years: Sequence[int]) -> None:
+    """Ticks on round years (every 5 over long spans), shown under every panel."""
+    span = max(years) - min(years) if len(years) else 0
+    ax.xaxis.set_major_locator(MultipleLocator(5) if span >= 10 else MaxNLocator(integer=True, nbins=6))
+    ax.tick_params(labelbottom=True)
+
+
+def _value_formatter(indicator: str, texts: Texts) -> FuncFormatter:
+    if indicator in SHARES:
+        return FuncFormatter(lambda v, _: texts.number(100 * v, 0) + " %")
+    return FuncFormatter(lambda v, _: texts.number(v, 0 if abs(v) >= 10 or v == int(v) else 1))
+
+
+def trajectories(summary: pd.DataFrame, scenarios: Sequence[str], indicators: Sequence[str], title: str,
+                 texts: Texts) -> Figure:
+    """Small multiples, one per indicator: each scenario's yearly mean with its 95 % confidence band.
+
+    ``summary`` is :func:`analysis.statistics.describe` by scenario and year; ``scenarios[0]`` is
+    the baseline. Indicators absent from ``summary`` are skipped.
+    """
+    shown = [i for i in indicators if i in set(summary.indicator)]
+    cols = 3
+    rows = -(-len(shown) // cols)
+    colours = scenario_colours(scenarios)
+    fig = Figure(figsize=(11, 2.9 * rows + 0.9), layout="constrained")
+    with _style():
+        axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+        for ax, indicator in zip(axes, shown):
+            data = summary[summary.indicator == indicator]
+            for scenario in scenarios:
+                s = data[data.scenario == scenario].sort_values("year")
+                ax.plot(s.year, s["mean"], color=colours[scenario], lw=1.8,
+                        label=_legend_name(scenario, scenarios[0], texts))
+                ax.fill_between(s.year, s.ci_low, s.ci_high, color=colours[scenario], alpha=0.18, lw=0)
+            ax.set_title(texts.label(indicator), fontsize="medium")
+            ax.yaxis.set_major_formatter(_value_formatter(indicator, texts))
+            _year_axis(ax, sorted(data.year.unique()))
+        for k, ax in enumerate(axes):
+            ax.set_visible(k < len(shown))
+            if k + cols >= len(shown):  # the lowest panel of its column
+                ax.set_xlabel(texts("year"))
+        _legend(fig, *axes[0].get_legend_handles_labels())
+        fig.suptitle(title, fontsize="large")
+    return fig
+
+
+def family_comparison(differences: pd.DataFrame, scenarios: Sequence[str], year: int, texts: Texts) -> Figure:
+    """Final-year change of every indicator against the baseline, in %, one panel per family.
+
+    ``differences`` is :func:`analysis.statistics.compare_with_baseline` for one year. Dots are
+    filled when the difference is distinguishable from the baseline; bars are the bootstrap
+    interval. Indicators without a relative change (baseline mean 0) are left out.
+    """
+    others = [s for s in scenarios[1:] if s in set(differences.scenario)]
+    colours = scenario_colours(scenarios)
+    d = differences[np.isfinite(differences.relative_difference)]
+    families = {f: [i for i in members if i in set(d.indicator)] for f, members in FAMILIES.items()}
+    families = {f: present for f, present in families.items() if present}
+    fig = Figure(figsize=(12.5, 5.4), layout="constrained")
+    offsets = np.linspace(0.2, -0.2, len(others)) if len(others) > 1 else np.zeros(1)  # first scenario on top
+    with _style():
+        axes = np.atleast_1d(fig.subplots(1, max(len(families), 1), sharex=True, squeeze=False)).ravel()
+        for ax, (family, present) in zip(axes, families.items()):
+            ypos = {ind: k for k, ind in enumerate(reversed(present))}
+            for scenario, offset in zip(others, offsets):
+                rows = d[(d.scenario == scenario) & d.indicator.isin(present)]
+                for _, r in rows.iterrows():
+                    scale = 100 / abs(r.baseline_mean)
+                    y = ypos[r.indicator] + offset
+                    x, low, high = r.mean_difference * scale, r.ci_low * scale, r.ci_high * scale
+                    ax.plot([low, high], [y, y], color=colours[scenario], lw=1.6)
+                    filled = r.verdict in (HIGHER, LOWER)
+                    ax.plot([x], [y], "o", ms=7, color=colours[scenario],
+                            markerfacecolor=colours[scenario] if filled else "white", markeredgewidth=1.6)
+            ax.axvline(0, color=BASELINE_COLOUR, lw=1)
+            ax.set_yticks(range(len(present)), [texts.label(i) for i in reversed(present)])
+            ax.set_ylim(-0.6, max(len(present), 1) - 0.4)
+            ax.set_title(texts.name(family), fontsize="medium")
+            ax.set_xlabel(texts("comparison_axis"))
+            ax.grid(axis="y", visible=False)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: texts.number(v, 0, sign=v != 0)))
+        _legend(fig, [Line2D([], [], color=colours[s], marker="o", lw=1.6, label=s) for s in others])
+        fig.suptitle(f"{texts('comparison_title', year=year)}\n{texts('comparison_filled')}", fontsize="large")
+    return fig
+
+
+def _in_force(exchanges: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Contracts delivering in ``year``: signed by then and not closed before it."""
+    return exchanges[(exchanges.start_year <= year) & (exchanges.end_year >= year)]
+
+
+def _present(firms: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Firms present during ``year`` (a firm leaving at the end of the year still counts for it)."""
+    return firms[(firms.entry_year <= year) & (firms.exit_year.isna() | (firms.exit_year >= year))]
+
+
+def district_map(runs: dict[str, RunFolder], year: int, seed: int, texts: Texts) -> Figure:
+    """The district of one run per scenario in ``year``: plots by sector, exchanges as arrows.
+
+    Plots are squares of their area at their centroid (``plots.csv`` keeps centroids and areas,
+    not outlines). Arrow width grows with the contracted quantity, normalised per resource
+    family over all panels, so the panels compare. Shared services are drawn around their members
+    (:func:`_draw_services`).
+    """
+    families = {}
+    for run in runs.values():
+        families.update(run.flows.drop_duplicates("resource").set_index("resource").family.to_dict())
+    largest: dict[str, float] = {}
+    for run in runs.values():
+        ex = _in_force(run.exchanges, year)
+        for family, q in ex.groupby(ex.resource.map(families)).quantity.max().items():
+            largest[family] = max(largest.get(family, 0.0), float(q))
+    groups = sorted({g for run in runs.values() for g in _present(run.firms, year).sector_group.dropna()})
+    service_kinds = sorted({k for run in runs.values() for k in run.services.loc[run.services.year == year, "kind"]})
+    # tab10 without the blue, orange, green, red and grey used by arrows, fates and free plots.
+    strong = [c for k, c in enumerate(sns.color_palette("tab10", 10)) if k in (4, 5, 6, 8, 9)]
+    service_colours = {k: strong[i % len(strong)] for i, k in enumerate(service_kinds)}
+    kinds: dict[str, str] = {}  # kind -> service class, of the services drawn
+    # Light fills, so the arrows stand out: ColorBrewer Set3 without its blue (water arrows) and grey
+    # (free plots), ten colours; a catalogue with more sector groups reuses them.
+    light = [c for k, c in enumerate(sns.color_palette("Set3", 12)) if k not in (4, 8)]
+    sector_colours = {g: light[k % len(light)] for k, g in enumerate(groups)}
+    fig = Figure(figsize=(5.6 * len(runs) + 0.4, 6.4), layout="constrained")
+    with _style():
+        axes = np.atleast_1d(fig.subplots(1, len(runs), sharex=True, sharey=True, squeeze=False)).ravel()
+        for ax, (scenario, run) in zip(axes, runs.items()):
+            firms = _present(run.firms, year)
+            sector_of_plot = firms.drop_duplicates("plot").set_index("plot").sector_group
+            for plot in run.plots.itertuples():
+                side = np.sqrt(plot.area_m2)
+                group = sector_of_plot.get(plot.plot)
+                colour = sector_colours.get(group, FREE_PLOT) if isinstance(group, str) else FREE_PLOT
+                ax.add_patch(Rectangle((plot.x_m - side / 2, plot.y_m - side / 2), side, side, facecolor=colour,
+                                       edgecolor="white", lw=0.8))
+            kinds.update(_draw_services(ax, run, year, service_colours))
+            where = firms.set_index("firm")[["x_m", "y_m"]]
+            exchanges = _in_force(run.exchanges, year)
+            pairs = exchanges.assign(family=exchanges.resource.map(families)).groupby(
+                ["supplier", "buyer", "family"], as_index=False).quantity.sum()
+            pairs = pairs[pairs.supplier.isin(where.index) & pairs.buyer.isin(where.index)]
+            start, end = where.loc[pairs.supplier].to_numpy(), where.loc[pairs.buyer].to_numpy()
+            scale = pairs.family.map(largest).to_numpy(dtype=float)
+            relative = np.divide(pairs.quantity.to_numpy(dtype=float), scale, out=np.zeros(len(pairs)),
+                                 where=scale > 0)
+            _draw_arrows(ax, start, end, 0.4 + 4.0 * relative,
+                         [FAMILY_COLOURS.get(f, "black") for f in pairs.family])
+            ax.scatter(where.x_m, where.y_m, s=6, color="black", zorder=3)
+            ax.set_title(texts("map_panel", name=_legend_name(scenario, next(iter(runs)), texts),
+                               links=len(exchanges)), fontsize="medium")
+            ax.set_aspect("equal")
+            ax.autoscale_view()
+            ax.grid(False)
+            ax.set_xlabel(texts("map_axis_x"))
+        axes[0].set_ylabel(texts("map_axis_y"))
+        handles = [Patch(facecolor=sector_colours[g], label=texts.sector(g)) for g in groups]
+        handles.append(Patch(facecolor=FREE_PLOT, label=texts.sector("free")))
+        handles += [Line2D([], [], color=c, lw=2.5, label=texts.name(f)) for f, c in FAMILY_COLOURS.items()]
+        handles += [Patch(facecolor=(*service_colours[k], 0.2) if c == "utility" else "none",
+                          edgecolor=service_colours[k], linestyle="-" if c == "utility" else "--",
+                          label=texts.service(k)) for k, c in sorted(kinds.items())]
+        _legend(fig, handles)
+        fig.suptitle(texts("map_title", year=year, seed=seed), fontsize="large")
+    return fig
+
+
+def _draw_services(ax, run: RunFolder, year: int, colours: dict) -> dict[str, str]:
+    """Outline each shared service of ``year`` around its members; returns ``{kind: class}`` drawn.
+
+    A utility (pipe-bound, with a hub) is a shaded area around its members and hub (★); an
+    accessory service, which serves firms anywhere in the district, a dashed outline only, so
+    that overlapping district-wide services stay readable. Outlines are convex hulls of the
+    members' plot centres, padded by 60 m.
+    """
+    services = run.services[run.services.year == year]
+    where = run.firms.set_index("firm")[["x_m", "y_m"]]
+    drawn = {}
+    pad = 60.0 * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
+    for service in services.itertuples():
+        members = [int(m) for m in str(service.member_firms).split(";") if m.strip()]
+        points = where.reindex(members).dropna().to_numpy()
+        utility = service.service_class == "utility"
+        if utility and np.isfinite(service.hub_x_m):
+            points = np.vstack([points, [[service.hub_x_m, service.hub_y_m]]])
+            ax.scatter([service.hub_x_m], [service.hub_y_m], marker="*", s=140, color=colours[service.kind],
+                       edgecolor="black", linewidth=0.5, zorder=4)
+        if not len(points):
+            continue
+        corners = (points[:, None, :] + pad[None]).reshape(-1, 2)
+        hull = corners[ConvexHull(corners).vertices]
+        colour = colours[service.kind]
+        ax.add_patch(Polygon(hull, closed=True, facecolor=(*colour, 0.12) if utility else "none",
+                             edgecolor=colour, lw=1.6 if utility else 1.2, linestyle="-" if utility else "--",
+                             joinstyle="round", zorder=2))
+        drawn[service.kind] = service.service_class
+    return drawn
+
+
+def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, colours: list) -> None:
+    """Curved arrows from ``start`` to ``end`` (n × 2, metres), as two collections.
+
+    One quadratic Bezier per arrow, bent to its left so that the two directions between a pair
+    of firms stay apart, and a triangular head near the end. Two collections draw hundreds of
+    arrows in a fraction of the time of one patch per arrow.
+    """
+    keep = np.hypot(*(end - start).T) > 1.0  # two firms on one plot: nothing to draw
+    start, end, widths = start[keep], end[keep], widths[keep]
+    colours = [c for c, k in zip(colours, keep) if k]
+    if not len(start):
+        return
+    chord = end - start
+    normal = np.stack([-chord[:, 1], chord[:, 0]], axis=1)
+    control = (start + end) / 2 + 0.18 * normal
+    t = np.linspace(0.04, 0.9, 16)[None, :, None]
+    curves = (1 - t) ** 2 * start[:, None] + 2 * (1 - t) * t * control[:, None] + t ** 2 * end[:, None]
+    ax.add_collection(LineCollection(curves, linewidths=widths, colors=colours, alpha=0.7, capstyle="round"))
+    tip = curves[:, -1]
+    direction = tip - curves[:, -2]
+    direction /= np.hypot(*direction.T)[:, None]
+    side = np.stack([-direction[:, 1], direction[:, 0]], axis=1)
+    size = (14 + 5 * widths)[:, None]
+    heads = np.stack([tip + direction * size, tip - direction * size * 0.4 + side * size * 0.6,
+                      tip - direction * size * 0.4 - side * size * 0.6], axis=1)
+    ax.add_collection(PolyCollection(heads, facecolors=colours, edgecolors="none", alpha=0.85))
+
+
+def residue_fates(flows: dict[str, list[pd.DataFrame]], texts: Texts) -> Figure:
+    """Share of each residue exchanged, treated by a shared service or disposed, one panel per scenario.
+
+    ``flows`` maps a scenario to the ``flows.csv`` frames of its replicates; totals are summed
+    over years, then averaged over replicates. Resources are ordered by family, then by the
+    first (baseline) scenario's exchanged share.
+    """
+    totals = {s: pd.concat([f.groupby(["resource", "family", "unit"])[["generated", *FATES]].sum()
+                            for f in frames]).groupby(level=[0, 1, 2]).mean()
+              for s, frames in flows.items()}
+    first = next(iter(totals.values()))
+    first = first[first.generated > 0].assign(share=lambda t: t.exchanged / t.generated)
+    order = first.reset_index().sort_values(["family", "share"], ascending=[True, True])
+    labels = [f"{texts.resource(r.resource)} ({_compact(r.generated, r.unit, texts)})" for r in order.itertuples()]
+    first_year, last_year = (int(v) for v in (next(iter(flows.values()))[0].year.agg(["min", "max"])))
+    fig = Figure(figsize=(4.2 * len(flows) + 2.8, 0.3 * len(order) + 1.8), layout="constrained")
+    with _style():
+        axes = np.atleast_1d(fig.subplots(1, len(flows), sharey=True, squeeze=False)).ravel()
+        for ax, (scenario, total) in zip(axes, totals.items()):
+            t = total.reindex(pd.MultiIndex.from_frame(order[["resource", "family", "unit"]]))
+            generated = t.generated.where(t.generated > 0)
+            y, left = np.arange(len(order)), np.zeros(len(order))
+            for fate, colour in FATES.items():
+                share = (100 * t[fate] / generated).fillna(0).to_numpy()
+                ax.barh(y, share, left=left, color=colour, label=texts(f"fates_{fate}"))
+                left += share
+            ax.set_xlim(0, 100)
+            ax.set_title(_legend_name(scenario, next(iter(flows)), texts), fontsize="medium")
+            ax.set_xlabel(texts("fates_axis"))
+            ax.grid(axis="y", visible=False)
+        axes[0].set_yticks(np.arange(len(order)), labels)
+        _legend(fig, *axes[0].get_legend_handles_labels())
+        fig.suptitle(texts("fates_title", first=first_year, last=last_year), fontsize="large")
+    return fig
+
+
+def _compact(value: float, unit: str, texts: Texts) -> str:
+    """A quantity in thousands or millions of its unit (``786 kt``, ``2.0 M m³``)."""
+    unit = "m³" if unit == "m3" else unit
+    for factor, prefix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            joined = f"{prefix}{unit}" if unit in ("t",) else f"{prefix} {unit}"
+            return f"{texts.number(value / factor, 0 if abs(value) >= 100 * factor else 1)} {joined}"
+    return f"{texts.number(value, 0)} {unit}"
+
+
+SENSITIVITY_INDICES = ("S1", "ST", "mu_star")  # Sobol' first-order and total; Morris mean absolute effect
+
+
+def sensitivity_bars(indices: pd.DataFrame, sweep: str, texts: Texts) -> Figure:
+    """Each parameter's sensitivity indices, one panel per outcome, from a sweep's ``sensitivity.csv``.
+
+    ``indices`` has columns ``outcome, parameter`` and the estimator's indices (``S1, ST`` for
+    Sobol', ``mu_star`` for Morris), each with an optional ``<index>_conf`` half-width drawn as
+    an error bar. Outcomes without indices (constant over the design) are left out.
+    """
+    shown = [c for c in SENSITIVITY_INDICES if c in indices.columns]
+    data = indices.dropna(subset=shown, how="all")
+    outcomes = list(dict.fromkeys(data.outcome))
+    parameters = list(dict.fromkeys(data.parameter))
+    short = {p: ".".join(p.split(".")[-2:]) for p in parameters}
+    height = 0.28 * len(parameters) * len(shown) + 0.7
+    fig = Figure(figsize=(11, height * -(-len(outcomes) // 2) + 0.9), layout="constrained")
+    colours = sns.color_palette("colorblind", len(shown))
+    with _style():
+        axes = np.atleast_1d(fig.subplots(-(-len(outcomes) // 2), 2, squeeze=False, sharex=True)).ravel()
+        for ax, outcome in zip(axes, outcomes):
+            rows = data[data.outcome == outcome].set_index("parameter").reindex(parameters)
+            y = np.arange(len(parameters))
+            bar = 0.8 / len(shown)
+            for k, (index, colour) in enumerate(zip(shown, colours)):
+                conf = rows.get(f"{index}_conf")
+                ax.barh(y - 0.4 + bar * (k + 0.5), rows[index], height=bar, color=colour,
+                        label=texts.name(f"index:{index}"),
+                        xerr=None if conf is None else conf.to_numpy(), error_kw={"lw": 1, "capsize": 2})
+            ax.set_yticks(y, [short[p] for p in parameters])
+            ax.invert_yaxis()
+            ax.axvline(0, color=BASELINE_COLOUR, lw=0.8)
+            ax.set_title(texts.label(outcome), fontsize="medium")
+            ax.tick_params(labelbottom=True)
+            ax.set_xlabel(texts("sensitivity_axis"))
+        for ax in axes[len(outcomes):]:
+            ax.set_visible(False)
+        _legend(fig, *axes[0].get_legend_handles_labels())
+        fig.suptitle(texts("sensitivity_title", sweep=sweep), fontsize="large")
+    return fig
+
+
+def render(fig: Figure) -> dict[str, bytes]:
+    """The figure as PNG and SVG bytes; the SVG carries no date, so it is the same on every run."""
+    out = {}
+    with matplotlib.rc_context({"svg.hashsalt": "ecodistrict", "svg.fonttype": "path"}):
+        for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=metadata)
+            out[fmt] = buffer.getvalue()
+    return out

@@ -1,0 +1,400 @@
+"""English and Italian words of the comparison report and its figures.
+
+Planners present results to councils and firms in Italian; analysts often read English. Every
+word a reader sees passes through :class:`Texts`, so both languages always carry the same
+content (a test checks that they have the same keys and placeholders). Numbers are written the
+way each language writes them (``1,234.5`` / ``1.234,5``).
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("en", "it")
+
+INDICATOR_LABELS = {
+    "en": {
+        "circular_input_rate": "Circular input rate",
+        "landfill_diversion_rate": "Landfill diversion rate",
+        "waste_disposed_t": "Waste disposed (t)",
+        "byproduct_exchanged_t": "By-products exchanged (t)",
+        "energy_recovered_mwh": "Energy recovered (MWh)",
+        "water_reused_m3": "Water reused (m³)",
+        "co2_avoided_t": "CO₂ avoided (t)",
+        "local_closure_rate": "Local closure rate",
+        "mean_exchange_distance_km": "Mean exchange distance (km)",
+        "plots_occupied_share": "Plots occupied",
+        "firms": "Firms",
+        "jobs": "Jobs",
+        "service_coverage": "Shared-service coverage",
+        "shared_services_active": "Shared services running",
+        "service_members": "Service memberships",
+        "service_savings_eur": "Savings from shared services (EUR/yr)",
+        "symbiosis_links": "Symbiosis links",
+        "symbiotic_firm_share": "Firms in symbiosis",
+        "linkage_density": "Linkage density (links per firm)",
+        "connectance": "Connectance",
+        "cyclicity": "Cyclicity",
+        "net_savings_eur": "Net savings (EUR/yr)",
+        "symbiosis_efficiency": "Symbiosis efficiency",
+    },
+    "it": {
+        "circular_input_rate": "Tasso di input circolare",
+        "landfill_diversion_rate": "Residui sottratti allo smaltimento",
+        "waste_disposed_t": "Rifiuti smaltiti (t)",
+        "byproduct_exchanged_t": "Sottoprodotti scambiati (t)",
+        "energy_recovered_mwh": "Energia recuperata (MWh)",
+        "water_reused_m3": "Acqua riutilizzata (m³)",
+        "co2_avoided_t": "CO₂ evitata (t)",
+        "local_closure_rate": "Chiusura locale dei cicli",
+        "mean_exchange_distance_km": "Distanza media degli scambi (km)",
+        "plots_occupied_share": "Lotti occupati",
+        "firms": "Imprese",
+        "jobs": "Addetti",
+        "service_coverage": "Copertura dei servizi condivisi",
+        "shared_services_active": "Servizi condivisi attivi",
+        "service_members": "Adesioni ai servizi",
+        "service_savings_eur": "Risparmi dai servizi condivisi (EUR/anno)",
+        "symbiosis_links": "Legami di simbiosi",
+        "symbiotic_firm_share": "Imprese in simbiosi",
+        "linkage_density": "Densità dei legami (legami per impresa)",
+        "connectance": "Connettanza",
+        "cyclicity": "Ciclicità",
+        "net_savings_eur": "Risparmi netti (EUR/anno)",
+        "symbiosis_efficiency": "Efficienza della simbiosi",
+    },
+}
+
+NAMES = {  # indicator families, verdicts, resource families and sensitivity indices
+    "en": {
+        "circular": "(a) Circular performance", "territorial": "(b) Territorial integration",
+        "symbiosis": "(c) Industrial symbiosis",
+        "higher": "higher than the baseline", "lower": "lower than the baseline",
+        "not distinguishable": "not distinguishable from the baseline",
+        "too few replicates": "too few replicates to say",
+        "short:higher": "higher", "short:lower": "lower", "short:not distinguishable": "not distinguishable",
+        "short:too few replicates": "too few replicates",
+        "material": "materials (t)", "energy": "energy (MWh)", "water": "water (m³)",
+        "index:S1": "first-order index S1", "index:ST": "total index ST", "index:mu_star": "Morris μ*",
+    },
+    "it": {
+        "circular": "(a) Prestazione circolare", "territorial": "(b) Integrazione territoriale",
+        "symbiosis": "(c) Simbiosi industriale",
+        "higher": "superiore al riferimento", "lower": "inferiore al riferimento",
+        "not distinguishable": "non distinguibile dal riferimento",
+        "too few replicates": "repliche troppo poche per concludere",
+        "short:higher": "superiore", "short:lower": "inferiore", "short:not distinguishable": "non distinguibile",
+        "short:too few replicates": "repliche insufficienti",
+        "material": "materiali (t)", "energy": "energia (MWh)", "water": "acqua (m³)",
+        "index:S1": "indice del primo ordine S1", "index:ST": "indice totale ST", "index:mu_star": "μ* di Morris",
+    },
+}
+
+SECTORS = {  # the archetypes' sector groups, and a free plot
+    "en": {"ceramics": "ceramics", "mechanical": "mechanical", "food": "food", "logistics": "logistics",
+           "plastics": "plastics", "paper": "paper", "construction": "construction", "energy": "energy",
+           "waste": "waste recovery", "free": "free plot"},
+    "it": {"ceramics": "ceramica", "mechanical": "meccanica", "food": "alimentare", "logistics": "logistica",
+           "plastics": "plastica", "paper": "carta", "construction": "costruzioni", "energy": "energia",
+           "waste": "recupero rifiuti", "free": "lotto libero"},
+}
+
+SERVICES = {  # kinds of shared service of the shipped catalogue; other kinds are shown as written
+    "en": {"wastewater_treatment": "wastewater treatment", "heat_network": "heat network", "canteen": "canteen",
+           "security_patrol": "security patrol", "cleaning": "cleaning"},
+    "it": {"wastewater_treatment": "depurazione delle acque", "heat_network": "rete di calore", "canteen": "mensa",
+           "security_patrol": "vigilanza", "cleaning": "pulizie"},
+}
+
+RESOURCES = {  # short names of the shipped catalogue's residues; other ids are shown as written
+    "en": {
+        "unfired_ceramic_scrap": "unfired tile scrap", "fired_ceramic_scrap": "fired ceramic scrap",
+        "ceramic_sludge": "ceramic sludge", "glaze_sludge": "glaze sludge", "exhausted_lime": "exhausted lime",
+        "frit_waste": "frit waste", "concrete_waste": "concrete waste", "recycled_aggregate": "recycled aggregate",
+        "ferrous_scrap": "ferrous scrap", "metalworking_emulsion": "spent machining emulsions",
+        "residual_mixed_waste": "residual mixed waste", "plastic_scrap": "plastic scrap",
+        "plastic_film_waste": "plastic film", "paper_cardboard_waste": "paper and cardboard",
+        "wood_packaging_waste": "wooden pallets and crates", "whey": "whey",
+        "animal_byproducts_cat3": "animal by-products (cat. 3)", "waste_heat": "waste heat",
+        "ceramic_wastewater": "ceramic wastewater", "treated_wastewater": "treated wastewater",
+    },
+    "it": {
+        "unfired_ceramic_scrap": "scarti crudi", "fired_ceramic_scrap": "scarti cotti (chamotte)",
+        "ceramic_sludge": "fanghi ceramici", "glaze_sludge": "fanghi di smaltatura", "exhausted_lime": "calce esausta",
+        "frit_waste": "scarti di fritta", "concrete_waste": "calcestruzzo di scarto",
+        "recycled_aggregate": "aggregato riciclato", "ferrous_scrap": "rottami ferrosi",
+        "metalworking_emulsion": "emulsioni esauste", "residual_mixed_waste": "rifiuti misti residui",
+        "plastic_scrap": "sfridi plastici", "plastic_film_waste": "film plastico",
+        "paper_cardboard_waste": "carta e cartone", "wood_packaging_waste": "pallet e casse in legno",
+        "whey": "siero di latte", "animal_byproducts_cat3": "sottoprodotti di origine animale (cat. 3)",
+        "waste_heat": "calore di scarto", "ceramic_wastewater": "acque reflue ceramiche",
+        "treated_wastewater": "acque reflue depurate",
+    },
+}
+
+TEXT = {
+    "en": {
+        # figures
+        "year": "year",
+        "baseline_tag": "{name} (baseline)",
+        "trajectories_title": "Indicators over the years: mean of the replicates and 95 % confidence band",
+        "network_title": "The industrial-symbiosis network over the years (mean and 95 % confidence band)",
+        "comparison_title": "Final year {year}: change against the baseline, by indicator family",
+        "comparison_axis": "% vs baseline",
+        "comparison_filled": "filled: distinguishable from the baseline; hollow: not distinguishable",
+        "map_title": "The district in {year} (seed {seed}): firms by sector, exchanges as arrows, "
+                     "shared services as outlines",
+        "map_panel": "{name}: {links} exchanges",
+        "map_axis_x": "x (m)", "map_axis_y": "y (m)",
+        "fates_title": "What happens to each residue, {first}-{last} in total (mean of the replicates)",
+        "fates_exchanged": "exchanged", "fates_treated": "treated by a shared service",
+        "fates_disposed": "disposed",
+        "fates_axis": "share of the residue generated (%)",
+        "sensitivity_title": "Sensitivity indices of sweep {sweep}: which parameters drive each indicator",
+        "sensitivity_axis": "sensitivity index",
+        # report
+        "report_title": "Scenario comparison: {scenarios}",
+        "subtitle": "Simulated eco-industrial district, years {first}-{last}; {replicates}. Baseline: {baseline}.",
+        "replicates_each": "{n} replicates per scenario",
+        "replicates_range": "{low} to {high} replicates per scenario",
+        "warnings": "Warnings",
+        "warn_too_few": "Scenario {name} has only {n} run(s) paired with the baseline: at least {min} are needed "
+                        "to tell a policy effect from chance, so no verdict is given for it. Run more seeds.",
+        "warn_unpaired": "Seeds {seeds} of {name} have no baseline run with the same seed and are left out of "
+                         "the paired comparison.",
+        "warn_single": "Only one scenario was given, so there is nothing to compare against; the tables show "
+                       "its indicators only.",
+        "summary": "Summary",
+        "times_each": "{n} times", "times_range": "{low} to {high} times",
+        "summary_intro": "Each scenario was simulated {times} with different random seeds, the same seeds "
+                         "for every scenario, so each policy run has a twin baseline run that met the same chance "
+                         "events. A difference is reported only when it stands out from the variation between "
+                         "runs (paired t-test at 5 % and a 95 % bootstrap interval excluding zero); otherwise the "
+                         "indicator is called not distinguishable from the baseline.",
+        "summary_scenario": "{name} compared with {baseline}, in {year}:",
+        "summary_line": "{label}: {base} in the baseline, {value} here ({change}; 95 % interval {low} to {high}): "
+                        "{verdict}.",
+        "summary_line_too_few": "{label}: {base} in the baseline, {value} here: {verdict}.",
+        "summary_count": "Over all {total} indicators in {year}: {higher} higher, {lower} lower, {same} not "
+                         "distinguishable from the baseline.",
+        "tables": "Tables",
+        "table_values": "Indicators in {year}: mean of the replicates [95 % confidence interval]",
+        "table_differences": "Paired differences against the baseline in {year}",
+        "col_indicator": "indicator", "col_scenario": "scenario",
+        "col_pairs": "pairs", "col_difference": "mean difference", "col_interval": "95 % bootstrap interval",
+        "col_relative": "relative", "col_p": "p (paired t)", "col_dz": "effect size d_z", "col_verdict": "verdict",
+        "table_note": "Every year, not only {year}, is in summary.csv. Effect size d_z = mean difference / "
+                      "standard deviation of the differences (0.2 small, 0.5 medium, 0.8 large).",
+        "figures": "Figures",
+        "definitions": "Scenario definitions",
+        "definition_baseline": "The reference scenario.",
+        "definition_changes": "Differs from the baseline in:",
+        "definition_same": "Same settings as the baseline.",
+        "col_setting": "setting", "col_baseline_value": "baseline", "col_value": "this scenario",
+        "provenance": "Provenance",
+        "provenance_intro": "Folders compared, with the seeds and the software versions that produced them. "
+                            "Report made by ecodistrict {version}; bootstrap with {boot} resamples, seed {seed}.",
+        "col_folder": "folder", "col_kind": "kind", "col_seeds": "seeds", "col_version": "ecodistrict",
+        "col_git": "git revision", "col_versions": "libraries",
+        "method": "How to read this report",
+        "method_text": "The model is stochastic: firms arrive, grow, trade and leave by chance, so two runs of "
+                       "the same scenario differ. Means come with 95 % confidence intervals across replicates "
+                       "(Student t). Policies are compared with the baseline run by run, pairing runs with the "
+                       "same seed; the mean of these paired differences has a 95 % bootstrap interval. With few "
+                       "replicates that interval is too narrow, so a difference is called higher or lower only "
+                       "when the paired t-test agrees. 'Not distinguishable' does not prove that a policy has no "
+                       "effect: it means the effect, if any, is smaller than these runs can detect. More "
+                       "replicates narrow the intervals.",
+        # captions
+        "cap_trajectories": "Lines: mean over the replicates of each scenario; bands: 95 % confidence interval of "
+                            "the mean. Shares in %.",
+        "cap_comparison": "Each dot is a scenario's mean paired difference in {year}, in % of the baseline mean; "
+                          "bars: 95 % bootstrap interval. Filled dots are distinguishable from the baseline. "
+                          "Indicators whose baseline mean is zero have no relative change and are left out{omitted}.",
+        "cap_map": "Plots drawn as squares of their area at their centre, coloured by the sector of the firm on "
+                   "them in {year} (grey: free). Arrows go from supplier to buyer for contracts in force in {year}; "
+                   "their width grows with the contracted quantity, compared within each family (t, MWh, m³). "
+                   "One run per scenario, seed {seed}.",
+        "cap_no_services": " No shared service runs in {year} in these runs.",
+        "cap_services": " Shared services in {year} are drawn around their members: utilities (pipe-bound, "
+                        "hub ★) as shaded areas, accessory services (serving firms across the district) as "
+                        "dashed outlines.",
+        "cap_fates": "For each residue, the share of what was generated that was exchanged with another firm "
+                     "(by-product or recovery), treated by a shared service, or disposed of, over all years; in "
+                     "brackets the quantity generated in the baseline.",
+        "cap_network": "Symbiosis links: contracts that delivered in the year; density: links per firm; "
+                       "connectance: share of possible firm pairs linked; cyclicity: largest eigenvalue of the "
+                       "exchange network (0 when no exchanges form a loop).",
+        "cap_sensitivity": "Sensitivity indices of the sampled sweep, as computed by the sweep; error bars: "
+                           "their confidence intervals when given.",
+        "omitted": ": {names}",
+        "warn_sweep_unfinished": "Only {done} of the {total} runs of sweep {name} have finished; the others are "
+                                 "left out. Finish it with 'ecodistrict sweep ... --resume'.",
+        "warn_no_sensitivity": "Sweep {name} has no sensitivity.csv yet (it is written when every run has "
+                               "finished), so its sensitivity indices are not shown.",
+    },
+    "it": {
+        "year": "anno",
+        "baseline_tag": "{name} (riferimento)",
+        "trajectories_title": "Indicatori negli anni: media delle repliche e banda di confidenza al 95 %",
+        "network_title": "La rete di simbiosi industriale negli anni (media e banda di confidenza al 95 %)",
+        "comparison_title": "Ultimo anno {year}: variazione rispetto al riferimento, per famiglia di indicatori",
+        "comparison_axis": "% rispetto al riferimento",
+        "comparison_filled": "pieno: distinguibile dal riferimento; vuoto: non distinguibile",
+        "map_title": "Il distretto nel {year} (seme {seed}): imprese per settore, scambi come frecce, "
+                     "servizi condivisi come contorni",
+        "map_panel": "{name}: {links} scambi",
+        "map_axis_x": "x (m)", "map_axis_y": "y (m)",
+        "fates_title": "Destino di ciascun residuo, totale {first}-{last} (media delle repliche)",
+        "fates_exchanged": "scambiato", "fates_treated": "trattato da un servizio condiviso",
+        "fates_disposed": "smaltito",
+        "fates_axis": "quota del residuo prodotto (%)",
+        "sensitivity_title": "Indici di sensitività dello sweep {sweep}: quali parametri muovono ogni indicatore",
+        "sensitivity_axis": "indice di sensitività",
+        "report_title": "Confronto tra scenari: {scenarios}",
+        "subtitle": "Distretto eco-industriale simulato, anni {first}-{last}; {replicates}. Riferimento: {baseline}.",
+        "replicates_each": "{n} repliche per scenario",
+        "replicates_range": "da {low} a {high} repliche per scenario",
+        "warnings": "Avvertenze",
+        "warn_too_few": "Lo scenario {name} ha solo {n} simulazioni appaiate al riferimento: ne servono almeno "
+                        "{min} per distinguere l'effetto di una politica dal caso, quindi non si dà alcun giudizio. "
+                        "Eseguire altri semi.",
+        "warn_unpaired": "I semi {seeds} di {name} non hanno una simulazione di riferimento con lo stesso seme e "
+                         "sono esclusi dal confronto appaiato.",
+        "warn_single": "È stato fornito un solo scenario, quindi non c'è nulla con cui confrontarlo; le tabelle ne "
+                       "mostrano solo gli indicatori.",
+        "summary": "Sintesi",
+        "times_each": "{n} volte", "times_range": "da {low} a {high} volte",
+        "summary_intro": "Ogni scenario è stato simulato {times} con semi casuali diversi, gli stessi per "
+                         "tutti gli scenari: ogni simulazione con la politica ha una gemella di riferimento che ha "
+                         "incontrato gli stessi eventi casuali. Una differenza è riportata solo quando emerge dalla "
+                         "variabilità tra simulazioni (test t appaiato al 5 % e intervallo bootstrap al 95 % che "
+                         "esclude lo zero); altrimenti l'indicatore è detto non distinguibile dal riferimento.",
+        "summary_scenario": "{name} rispetto a {baseline}, nel {year}:",
+        "summary_line": "{label}: {base} nel riferimento, {value} qui ({change}; intervallo al 95 % da {low} a "
+                        "{high}): {verdict}.",
+        "summary_line_too_few": "{label}: {base} nel riferimento, {value} qui: {verdict}.",
+        "summary_count": "Su tutti i {total} indicatori nel {year}: {higher} superiori, {lower} inferiori, {same} "
+                         "non distinguibili dal riferimento.",
+        "tables": "Tabelle",
+        "table_values": "Indicatori nel {year}: media delle repliche [intervallo di confidenza al 95 %]",
+        "table_differences": "Differenze appaiate rispetto al riferimento nel {year}",
+        "col_indicator": "indicatore", "col_scenario": "scenario",
+        "col_pairs": "coppie", "col_difference": "differenza media", "col_interval": "intervallo bootstrap al 95 %",
+        "col_relative": "relativa", "col_p": "p (t appaiato)", "col_dz": "dimensione dell'effetto d_z",
+        "col_verdict": "giudizio",
+        "table_note": "Tutti gli anni, non solo il {year}, sono in summary.csv. Dimensione dell'effetto d_z = "
+                      "differenza media / deviazione standard delle differenze (0,2 piccola, 0,5 media, 0,8 grande).",
+        "figures": "Figure",
+        "definitions": "Definizione degli scenari",
+        "definition_baseline": "Lo scenario di riferimento.",
+        "definition_changes": "Differisce dal riferimento in:",
+        "definition_same": "Stesse impostazioni del riferimento.",
+        "col_setting": "impostazione", "col_baseline_value": "riferimento", "col_value": "questo scenario",
+        "provenance": "Provenienza",
+        "provenance_intro": "Cartelle confrontate, con i semi e le versioni del software che le hanno prodotte. "
+                            "Rapporto prodotto da ecodistrict {version}; bootstrap con {boot} ricampionamenti, "
+                            "seme {seed}.",
+        "col_folder": "cartella", "col_kind": "tipo", "col_seeds": "semi", "col_version": "ecodistrict",
+        "col_git": "revisione git", "col_versions": "librerie",
+        "method": "Come leggere questo rapporto",
+        "method_text": "Il modello è stocastico: le imprese arrivano, crescono, scambiano ed escono per effetto "
+                       "del caso, quindi due simulazioni dello stesso scenario differiscono. Le medie sono "
+                       "accompagnate da intervalli di confidenza al 95 % tra le repliche (t di Student). Le "
+                       "politiche sono confrontate con il riferimento simulazione per simulazione, appaiando quelle "
+                       "con lo stesso seme; la media delle differenze appaiate ha un intervallo bootstrap al 95 %. Con "
+                       "poche repliche questo intervallo è troppo stretto, quindi una differenza è detta superiore o "
+                       "inferiore solo se il test t appaiato concorda. 'Non distinguibile' non dimostra che una "
+                       "politica non abbia effetto: significa che l'effetto, se c'è, è più piccolo di quanto queste "
+                       "simulazioni possano rilevare. Più repliche restringono gli intervalli.",
+        "cap_trajectories": "Linee: media delle repliche di ciascuno scenario; bande: intervallo di confidenza al "
+                            "95 % della media. Quote in %.",
+        "cap_comparison": "Ogni punto è la differenza appaiata media di uno scenario nel {year}, in % della media "
+                          "del riferimento; barre: intervallo bootstrap al 95 %. I punti pieni sono distinguibili "
+                          "dal riferimento. Gli indicatori con media di riferimento nulla non hanno variazione "
+                          "relativa e sono esclusi{omitted}.",
+        "cap_map": "Lotti disegnati come quadrati della loro superficie centrati sul lotto, colorati secondo il "
+                   "settore dell'impresa insediata nel {year} (grigio: libero). Le frecce vanno dal fornitore "
+                   "all'acquirente per i contratti in vigore nel {year}; lo spessore cresce con la quantità "
+                   "contrattata, confrontata entro ciascuna famiglia (t, MWh, m³). Una simulazione per scenario, "
+                   "seme {seed}.",
+        "cap_no_services": " In queste simulazioni nessun servizio condiviso è attivo nel {year}.",
+        "cap_services": " I servizi condivisi del {year} sono disegnati attorno alle imprese aderenti: le reti "
+                        "(servizi a rete, nodo ★) come aree ombreggiate, i servizi accessori (rivolti a imprese "
+                        "di tutto il distretto) come contorni tratteggiati.",
+        "cap_fates": "Per ciascun residuo, la quota del prodotto che è stata scambiata con un'altra impresa "
+                     "(sottoprodotto o recupero), trattata da un servizio condiviso o smaltita, su tutti gli anni; "
+                     "tra parentesi la quantità prodotta nel riferimento.",
+        "cap_network": "Legami di simbiosi: contratti che hanno consegnato nell'anno; densità: legami per impresa; "
+                       "connettanza: quota delle coppie di imprese possibili collegate; ciclicità: autovalore "
+                       "massimo della rete degli scambi (0 quando nessun flusso forma un ciclo).",
+        "cap_sensitivity": "Indici di sensitività del campionamento, come calcolati dallo sweep; barre di errore: "
+                           "i loro intervalli di confidenza quando presenti.",
+        "omitted": ": {names}",
+        "warn_sweep_unfinished": "Solo {done} delle {total} simulazioni dello sweep {name} sono terminate; le altre "
+                                 "sono escluse. Completarlo con 'ecodistrict sweep ... --resume'.",
+        "warn_no_sensitivity": "Lo sweep {name} non ha ancora sensitivity.csv (viene scritto quando tutte le "
+                               "simulazioni sono terminate), quindi i suoi indici di sensitività non sono mostrati.",
+    },
+}
+
+
+class Texts:
+    """The words and number formats of one language."""
+
+    def __init__(self, lang: str):
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+        self.lang = lang
+
+    def __call__(self, key: str, **values) -> str:
+        return TEXT[self.lang][key].format(**values)
+
+    def label(self, indicator: str) -> str:
+        """An indicator's label; an indicator this version does not know keeps its column name."""
+        return INDICATOR_LABELS[self.lang].get(indicator, indicator)
+
+    def name(self, key: str) -> str:
+        """An indicator family, a verdict, a resource family or a sensitivity index."""
+        return NAMES[self.lang][key]
+
+    def resource(self, resource: str) -> str:
+        """A residue's short name; resources of another catalogue are shown by their id."""
+        return RESOURCES[self.lang].get(resource, resource.replace("_", " "))
+
+    def service(self, kind: str) -> str:
+        """A kind of shared service; kinds of another catalogue are shown by their id."""
+        return SERVICES[self.lang].get(kind, kind.replace("_", " "))
+
+    def sector(self, group: str) -> str:
+        """A sector group; groups of another catalogue are shown as they are written."""
+        return SECTORS[self.lang].get(group, group.replace("_", " "))
+
+    def number(self, value: float, digits: int = 0, sign: bool = False) -> str:
+        """``value`` with thousands separators and ``digits`` decimals, in this language's style."""
+        if value is None or not math.isfinite(value):
+            return "–"
+        value = 0.0 if round(value, digits) == 0 else value  # no "−0.0"
+        text = f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
+        if self.lang == "it":
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text.replace("-", "−")
+
+    def quantity(self, value: float, share: bool = False, sign: bool = False, like: float | None = None) -> str:
+        """An indicator value: shares as percentages, others with as many decimals as their size needs.
+
+        ``like`` sets the decimals from another number (an interval is written like its mean).
+        """
+        if share:
+            return self.number(100 * value, 1, sign) + " %"
+        reference = value if like is None else like
+        size = abs(reference) if reference is not None and math.isfinite(reference) else 0
+        return self.number(value, 0 if size >= 100 else 2 if size < 10 else 1, sign)
+
+    def change(self, difference: float, relative: float, share: bool) -> str:
+        """A difference against the baseline: percentage points for shares, else relative %."""
+        if share:
+            return self.number(100 * difference, 1, sign=True) + (" pp" if self.lang == "en" else " p.p.")
+        if relative is None or not math.isfinite(relative):
+            return self.quantity(difference, sign=True)
+        return self.number(100 * relative, 1, sign=True) + " %"

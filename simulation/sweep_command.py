@@ -1,0 +1,59 @@
+"""The ``ecodistrict sweep`` command: arguments, and what it prints (DESIGN §2).
+
+Kept apart from :mod:`simulation.sweep` so that building the parser imports neither Dask nor the
+model: every ``ecodistrict`` command would otherwise pay for their import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SWEEPS_DIR = Path("sweeps")
+EXIT_RUNS_FAILED = 1
+
+
+def add_sweep_command(sub) -> None:
+    """Register ``sweep`` on the subparsers of ``ecodistrict``."""
+    from simulation.cli import _positive_int
+
+    sweep = sub.add_parser("sweep", help="many runs of an experiment (grid or sampled design), locally or on Dask")
+    sweep.add_argument("experiment", type=Path, help="experiment YAML file")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of local workers)")
+    sweep.add_argument("--out", type=Path, help="sweep folder (default: sweeps/<experiment name>)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="run only the runs the sweep folder is missing (failed runs are retried)")
+    sweep.set_defaults(handler=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulation.cli import check_out_dir
+    from simulation.experiment import load_experiment
+    from simulation.sweep import run_sweep
+
+    loaded = load_experiment(args.experiment)
+    out = args.out if args.out is not None else SWEEPS_DIR / loaded.name
+    check_out_dir(out)
+    try:
+        summary = run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                            progress=True)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are saved in {out}/; add --resume to run the others", file=sys.stderr)
+        return 130
+    rate = f", {summary.ran / summary.seconds * 60:.0f} runs/min" if summary.ran else ""
+    print(f"swept {loaded.name}: {summary.finished} of {summary.total} runs finished "
+          f"({summary.ran} run now in {summary.seconds:.1f} s{rate}), {summary.failed} failed")
+    if summary.failed:
+        print(f"failed runs are described in {out}/failed/ (error, traceback, seed); "
+              "add --resume to run them again", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    design = loaded.experiment.design
+    if design is not None and design.method in ("sobol", "morris"):
+        from analysis.sensitivity import write_sensitivity
+        print(f"sensitivity indices written to {write_sensitivity(out)}")
+    print(f"results in {out}/ (read them with analysis.load_sweep)")
+    return 0
