@@ -163,7 +163,7 @@ def _solve_mip(joint, link, key_idx, coef, shared, cap_of_key, q_max, u, fixed, 
     integrality = np.concatenate([np.zeros(k), np.ones(len(charged))])
     objective = np.concatenate([-uu, ff[charged]])
     upper = np.concatenate([q, np.ones(len(charged))])
-    options = {"mip_rel_gap": MIP_REL_GAP, "presolve": True}
+    options = {"mip_rel_gap": MIP_REL_GAP} if len(charged) else {}  # each option costs a check per call
     if time_limit is not None:
         options["time_limit"] = time_limit
     result = milp(objective, integrality=integrality, bounds=Bounds(np.zeros(n_var), upper),
