@@ -9,11 +9,13 @@ request to the network.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -182,10 +184,15 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         if os.geteuid() != 0:
             pytest.fail("Chromium is missing: install it as root with 'apt-get update && apt-get install -y chromium'")
-        done = subprocess.run("apt-get update && apt-get install -y chromium", shell=True, capture_output=True,
-                              text=True, timeout=1800, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        if done.returncode != 0 or not CHROMIUM.exists():
-            pytest.fail(f"could not install Chromium with apt-get:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        # pytest-xdist workers may get here together: one installs, the others wait on the lock.
+        with open(Path(tempfile.gettempdir()) / "ecodistrict-chromium-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not CHROMIUM.exists():
+                done = subprocess.run("apt-get update && apt-get install -y chromium", shell=True,
+                                      capture_output=True, text=True, timeout=1800,
+                                      env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+                if done.returncode != 0 or not CHROMIUM.exists():
+                    pytest.fail(f"could not install Chromium with apt-get:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return CHROMIUM
 
 
