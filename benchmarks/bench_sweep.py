@@ -2,13 +2,15 @@
 
 Usage:  python benchmarks/bench_sweep.py [--experiment experiments/landfill_tax_grid.yaml] [--repeats 3]
 
-For each worker count N it sweeps the whole experiment through ``run_sweep`` and reports:
-  * steady-state throughput: a local Dask cluster of N single-threaded worker processes is started
-    and each worker imports the model first, then the sweep is timed through ``--scheduler``
-    (submission, runs, Parquet files written by the client); best of ``--repeats``;
-  * end to end: the same sweep as ``ecodistrict sweep --workers N`` runs it, cluster start-up
-    included (what a user waits for a small sweep).
-Parallel efficiency = throughput(2) / (2 × throughput(1)); the target is ≥ 0.9 on 2 cores.
+It sweeps the whole experiment through ``run_sweep`` and reports, for N = 1 and 2 workers:
+  * warm throughput: two local Dask clusters (1 and 2 single-threaded worker processes) are
+    started and their workers import the model; then the sweep is timed on each through
+    ``scheduler=`` (submission, runs, Parquet files written by the client), alternating between
+    the two so that a burst of load from elsewhere on the machine hits both; best of ``--repeats``;
+  * end to end: the sweep as ``ecodistrict sweep --workers N`` runs it, cluster start-up included
+    (what a user waits for a small sweep).
+Parallel efficiency = throughput(2) / (2 × throughput(1)), warm; the target is ≥ 0.9 on 2 cores.
+The machine should be otherwise idle: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import math
 import os
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from simulation.experiment import load_experiment
 from simulation.sweep import local_cluster, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
+WORKERS = (1, 2)
 
 
 def _import_model() -> None:
@@ -40,23 +44,22 @@ def timed_sweep(loaded, out: Path, **where) -> float:
     return seconds
 
 
-def steady_rate(loaded, workers: int, repeats: int, scratch: Path) -> float:
-    """Runs per minute with the cluster up and warm (best of ``repeats``)."""
+def warm_seconds(loaded, repeats: int, scratch: Path) -> dict[int, float]:
+    """Best seconds per worker count, with both clusters up and warm."""
     from distributed import Client
 
-    best = math.inf
-    with local_cluster(workers) as cluster, Client(cluster) as client:
-        client.run(_import_model)
+    best = dict.fromkeys(WORKERS, math.inf)
+    with ExitStack() as stack:
+        addresses = {}
+        for workers in WORKERS:
+            cluster = stack.enter_context(local_cluster(workers))
+            stack.enter_context(Client(cluster)).run(_import_model)
+            addresses[workers] = cluster.scheduler_address
         for repeat in range(repeats):
-            out = scratch / f"warm-{workers}-{repeat}"
-            best = min(best, timed_sweep(loaded, out, scheduler=cluster.scheduler_address))
-    return len(loaded.runs()) / best * 60
-
-
-def end_to_end_rate(loaded, workers: int, scratch: Path) -> tuple[float, float]:
-    """Runs per minute and seconds of a sweep that starts its own cluster."""
-    seconds = timed_sweep(loaded, scratch / f"cold-{workers}", workers=workers)
-    return len(loaded.runs()) / seconds * 60, seconds
+            for workers in WORKERS:
+                seconds = timed_sweep(loaded, scratch / f"warm-{workers}-{repeat}", scheduler=addresses[workers])
+                best[workers] = min(best[workers], seconds)
+    return best
 
 
 def main() -> None:
@@ -66,15 +69,15 @@ def main() -> None:
     args = parser.parse_args()
     loaded = load_experiment(args.experiment)
     runs = len(loaded.runs())
-    print(f"{loaded.name}: {runs} runs, {os.cpu_count()} cores")
-    print(f"{'workers':>7} {'runs/min (warm)':>16} {'runs/min (end to end)':>22} {'seconds (end to end)':>21}")
-    rates = {}
+    print(f"{loaded.name}: {runs} runs, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        for workers in (1, 2):
-            rates[workers] = steady_rate(loaded, workers, args.repeats, Path(tmp))
-            cold, seconds = end_to_end_rate(loaded, workers, Path(tmp))
-            print(f"{workers:>7} {rates[workers]:>16.1f} {cold:>22.1f} {seconds:>21.1f}", flush=True)
-    print(f"parallel efficiency on 2 workers (warm): {rates[2] / (2 * rates[1]):.2f} (target >= 0.9)")
+        warm = warm_seconds(loaded, args.repeats, Path(tmp))
+        cold = {w: timed_sweep(loaded, Path(tmp) / f"cold-{w}", workers=w) for w in WORKERS}
+    print(f"{'workers':>7} {'runs/min (warm)':>16} {'runs/min (end to end)':>22} {'seconds (end to end)':>21}")
+    for w in WORKERS:
+        print(f"{w:>7} {runs / warm[w] * 60:>16.1f} {runs / cold[w] * 60:>22.1f} {cold[w]:>21.1f}")
+    print(f"parallel efficiency on 2 workers (warm): {warm[1] / (2 * warm[2]):.2f} (target >= 0.9); "
+          f"load average now {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
