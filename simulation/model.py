@@ -24,6 +24,7 @@ from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure
 from simulation.market import (Candidates, Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
                                find_candidates, fixed_yearly_cost, negotiate, unit_surplus, without_existing)
 from simulation.optimum import year_optimum
+from simulation.random_streams import INCUMBENT, Process, RandomStreams, entity_key, entity_keys
 from simulation.scenario import Scenario
 from simulation.services import FirmTraits, KindTerms, ServiceBook, ServiceTerms, ServiceYear
 from simulation.trust import TrustLedger
@@ -41,6 +42,9 @@ class EcoDistrictModel(mesa.Model):
                  seed: int | None = None, scenario_file: str = "scenario"):
         self.seed_used = scenario.seed if seed is None else seed
         super().__init__(seed=self.seed_used)
+        # Every random draw of the model comes from these keyed streams (not from Mesa's
+        # self.rng), so that paired scenarios draw the same numbers for the same firm and year.
+        self.streams = RandomStreams(self.seed_used)
         self.scenario = scenario
         # Firms of a profile file (firms.profiles) enter as one-firm archetypes appended to the catalogue.
         self.profiled = load_profiled_firms(scenario.firms, catalogue, Path(scenario_dir), scenario_file)
@@ -123,15 +127,19 @@ class EcoDistrictModel(mesa.Model):
         first = len(self.catalogue.archetype_ids) - len(ids)
         for k, (plot, employees) in enumerate(zip(plots.tolist(), p.employees.tolist())):
             self.plots.occupy(plot)
-            firm = Firm(self, first + k, plot, 1.0, self.year, max(1, int(round(employees))))
+            firm = Firm(self, first + k, plot, 1.0, self.year, max(1, int(round(employees))),
+                        draw_key=entity_key(INCUMBENT, k))
             self.firm_by_uid[firm.unique_id] = firm
 
     def _place_incumbents(self, scenario_file: str) -> None:
         self._place_profiled_firms(scenario_file)
+        placed = len(self.firm_by_uid)  # profiled firms took the first incumbent keys
         for i, inc in enumerate(self.scenario.firms.incumbents):
             a = self.catalogue.archetype_index(inc.archetype)
             for _ in range(inc.count):
-                if self.settle_firm(a, self.year) is None:
+                firm = self.settle_firm(a, self.year, draw_key=entity_key(INCUMBENT, placed))
+                placed += 1
+                if firm is None:
                     raise InputError.single(
                         scenario_file, f"firms.incumbents.{i}",
                         f"no free plot of at least {self.catalogue.archetypes[inc.archetype].plot_area.value:g} m2 "
@@ -146,7 +154,8 @@ class EcoDistrictModel(mesa.Model):
         if stream.rate_per_year > 0:
             ids = list(stream.mix)
             weights = np.array([stream.mix[a] for a in ids])
-            drawn = self.rng.choice(len(ids), size=self.rng.poisson(stream.rate_per_year), p=weights / weights.sum())
+            rng = self.streams.generator(Process.ENTRY, year)
+            drawn = rng.choice(len(ids), size=rng.poisson(stream.rate_per_year), p=weights / weights.sum())
             arrivals += [self.catalogue.archetype_index(ids[k]) for k in drawn]
         return arrivals
 
@@ -154,18 +163,21 @@ class EcoDistrictModel(mesa.Model):
         """The authority screens the year's applicants as a batch and settles those it admits."""
         self.entry = self.authority.admit(self.applicants_of(year), year)
 
-    def settle_firm(self, archetype: int, year: int, plot: int | None = None) -> Firm | None:
+    def settle_firm(self, archetype: int, year: int, plot: int | None = None, *, draw_key: int) -> Firm | None:
         """Settle a firm on ``plot`` (default: the cheapest fitting free plot); ``None`` (nothing
-        changed) when no plot fits."""
-        plot = self.authority.allocate_plot(archetype) if plot is None else plot
+        changed) when no plot fits. ``draw_key`` names the firm in the random streams: it is
+        the same for the same incumbent, or the same applicant (entry year, arrival order), in
+        every scenario."""
+        plot = self.authority.allocate_plot(archetype, year, draw_key) if plot is None else plot
         if plot is None:
             return None
         self.plots.occupy(plot)
-        activity = float(np.exp(self.scenario.behaviour.activity.initial_sd * self.rng.standard_normal()))
+        z = self.streams.normal(Process.INITIAL_ACTIVITY, year, draw_key)[0]
+        activity = float(np.exp(self.scenario.behaviour.activity.initial_sd * z))
         a = self.scenario.behaviour.activity
         activity = min(max(activity, a.minimum), a.maximum)
         employees = max(1, int(round(self.arch_employees[archetype] * activity)))
-        firm = Firm(self, archetype, plot, activity, year, employees)
+        firm = Firm(self, archetype, plot, activity, year, employees, draw_key=draw_key)
         self.firm_by_uid[firm.unique_id] = firm
         return firm
 
@@ -175,16 +187,22 @@ class EcoDistrictModel(mesa.Model):
 
         ``a ← clip(a · exp(μ + σ·z), minimum, maximum)``; this year's output is ``a``, or
         ``a · (1 − shock_size)`` for a shocked firm (the shock does not carry over to next year).
-        Draws are made in bulk for all firms in entry order (one generator call per year).
+        Each firm's growth and shock are drawn for its own key and the year.
         """
         a = self.scenario.behaviour.activity
         firms = list(self.firm_by_uid.values())
+        keys = self.draw_keys(firms)
         level = np.clip(np.array([f.activity for f in firms]) * np.exp(
-            a.growth_mean + a.growth_sd * self.rng.standard_normal(len(firms))), a.minimum, a.maximum)
-        shocked = self.rng.random(len(firms)) < a.shock_probability
+            a.growth_mean + a.growth_sd * self.streams.normal(Process.GROWTH, self.year, keys)), a.minimum, a.maximum)
+        shocked = self.streams.uniform(Process.SHOCK, self.year, keys) < a.shock_probability
         for firm, value, hit in zip(firms, level.tolist(), shocked.tolist()):
             firm.activity = value
             firm.output = value * (1.0 - a.shock_size) if hit else value
+
+    @staticmethod
+    def draw_keys(firms: list[Firm]) -> np.ndarray:
+        """The firms' keys in the random streams (uint64), in the order given."""
+        return np.array([f.draw_key for f in firms], dtype=np.uint64)
 
     # ------------------------------------------------------------------ flows and market
     def open_market(self) -> Market:
@@ -197,6 +215,7 @@ class EcoDistrictModel(mesa.Model):
         cat, subs = self.catalogue, self.subs
         n_res, n_sub, n = len(cat.resource_ids), len(subs), len(firms)
         self._uid = np.array([f.unique_id for f in firms], dtype=np.int64)
+        self._keys = self.draw_keys(firms)
         arch = np.array([f.archetype for f in firms], dtype=np.int64)
         activity = np.array([f.output for f in firms])
         plot = np.array([f.plot for f in firms], dtype=np.int64)
@@ -380,7 +399,9 @@ class EcoDistrictModel(mesa.Model):
         behaviour = self.scenario.behaviour
         c = self.contracts
         active = c.active_rows()
-        broken = active[self.rng.random(len(active)) < behaviour.contracts.disruption_probability]
+        keys = entity_keys(self._keys[self._pos[c.supplier[active]]], self._keys[self._pos[c.buyer[active]]],
+                           c.substitution[active])
+        broken = active[self.streams.uniform(Process.DISRUPTION, year, keys) < behaviour.contracts.disruption_probability]
         c.close(broken, year, Status.BROKEN)
         self.trust.punish(c.supplier[broken], c.buyer[broken], behaviour.negotiation.trust_loss)
         due = c.active_rows()
@@ -411,7 +432,7 @@ class EcoDistrictModel(mesa.Model):
         """Firms leave after lasting losses or by the background hazard; their contracts end."""
         ex = self.scenario.behaviour.exit
         firms = list(self.firm_by_uid.values())
-        hazard = self.rng.random(len(firms)) < ex.hazard_rate
+        hazard = self.streams.uniform(Process.EXIT, year, self.draw_keys(firms)) < ex.hazard_rate
         self.exits_this_year = 0
         reasons = [f.reason_to_leave(ex.loss_years, h) for f, h in zip(firms, hazard.tolist())]
         leaving = [(f, reason) for f, reason in zip(firms, reasons) if reason is not None]

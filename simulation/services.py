@@ -21,7 +21,7 @@ members that use the service; ``shapley``: the Shapley value of the savings game
 membership), the member paying its stand-alone cost minus its Shapley saving. The value is exact
 (all ``2^n`` coalitions) up to ``shapley_exact_max_members`` and estimated above from
 ``shapley_permutations`` random member orders (Castro, Gómez & Tejada 2009), drawn from a generator
-seeded by the model seed, the year and the coalition, so the model's own random stream is untouched.
+seeded by the model seed, the year and the coalition, so the model's keyed streams are untouched.
 
 **Dynamics, each year and kind.** (1) Each standing service keeps its members still present,
 still using it and, if pipe-bound, within reach of its hub; firms not yet in a service of the kind

@@ -16,8 +16,9 @@ class Firm(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, archetype: int, plot: int, activity: float, entry_year: int,
-                 employees: int):
+                 employees: int, draw_key: int):
         super().__init__(model)
+        self.draw_key = draw_key  # names the firm in the model's random streams (random_streams.py)
         self.archetype = archetype
         self.plot = plot
         self.activity = activity  # underlying level, follows growth

@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 from simulation import profiling
 from simulation.market import Incentive, Market, Prices
+from simulation.random_streams import APPLICANT, Process, entity_key
 
 TIE = 1e-12  # relative tolerance under which two plot costs or utilities are equal
 
@@ -209,6 +210,7 @@ class PlanningAuthority(mesa.Agent):
             return counts
         model, cat = self.model, self.model.catalogue
         scores, openings = self.profile(arrivals)
+        keys = [entity_key(APPLICANT, year, k) for k in range(len(arrivals))]  # the applicant's draw key
         screening = self.screen(scores, year)
         decision: dict[int, tuple[str, int | None]] = {k: ("rejected_rule", None) for k in screening.rejected}
         rule = model.scenario.policy.admission
@@ -225,8 +227,9 @@ class PlanningAuthority(mesa.Agent):
                 decision[k] = ("rejected_sector", None)
                 continue
             score = float(scores.score[k])
-            plot, discount = self.choose_plot(archetype, year, score, lambda k=k: openings.xy_km[scores.partners(k)])
-            firm = None if plot is None else model.settle_firm(archetype, year, plot)
+            plot, discount = self.choose_plot(archetype, year, score, lambda k=k: openings.xy_km[scores.partners(k)],
+                                              keys[k])
+            firm = None if plot is None else model.settle_firm(archetype, year, plot, draw_key=keys[k])
             if firm is None:
                 decision[k] = ("rejected_no_plot", None)
                 continue
@@ -256,11 +259,12 @@ class PlanningAuthority(mesa.Agent):
         fitting = plots.free_plots_fitting(need)
         return fitting, plots.land_price_eur_per_m2[fitting] * plots.area_m2[fitting]
 
-    def _pick(self, candidates: np.ndarray) -> int:
-        """One of equally good plots, at random (the model's generator)."""
-        return int(candidates[self.model.rng.integers(len(candidates))])
+    def _pick(self, candidates: np.ndarray, year: int, draw_key: int) -> int:
+        """One of equally good plots, at random (the settling firm's draw of the year)."""
+        u = self.model.streams.uniform(Process.PLOT_TIE, year, draw_key)[0]
+        return int(candidates[min(int(u * len(candidates)), len(candidates) - 1)])
 
-    def allocate_plot(self, archetype: int) -> int | None:
+    def allocate_plot(self, archetype: int, year: int, draw_key: int) -> int | None:
         """Free choice on land cost alone: the fitting free plot with the lowest land cost.
 
         Land cost is price × area, so a firm does not take a larger plot than it needs when a
@@ -270,10 +274,10 @@ class PlanningAuthority(mesa.Agent):
         fitting, cost = self._need_and_fitting(archetype)
         if len(fitting) == 0:
             return None
-        return self._pick(fitting[cost <= cost.min() * (1 + TIE)])
+        return self._pick(fitting[cost <= cost.min() * (1 + TIE)], year, draw_key)
 
-    def choose_plot(self, archetype: int, year: int, score: float,
-                    partners_xy_km: Callable[[], np.ndarray]) -> tuple[int | None, float]:
+    def choose_plot(self, archetype: int, year: int, score: float, partners_xy_km: Callable[[], np.ndarray],
+                    draw_key: int) -> tuple[int | None, float]:
         """An admitted applicant's plot under the allocation rule in force, and its land discount (EUR).
 
         ``free_choice``: the firm maximises ``−cost × (1 − discount) − proximity_eur_per_km × d1``,
@@ -283,11 +287,11 @@ class PlanningAuthority(mesa.Agent):
         (``k = behaviour.negotiation.candidates_per_firm``), ties to the cheaper, then at random.
         A firm with no likely partner takes the cheapest plot. Outside the rule's window: the
         cheapest plot, no discount. ``partners_xy_km`` gives the likely partners' positions (km)
-        when a rule needs them.
+        when a rule needs them; ``draw_key`` is the firm's key for a random tie-break.
         """
         rule = self.model.scenario.policy.allocation
         if not rule.active(year):
-            return self.allocate_plot(archetype), 0.0
+            return self.allocate_plot(archetype, year, draw_key), 0.0
         fitting, cost = self._need_and_fitting(archetype)
         if len(fitting) == 0:
             return None, 0.0
@@ -297,7 +301,7 @@ class PlanningAuthority(mesa.Agent):
         uses_partners = rule.rule == "authority" or rule.proximity_eur_per_km > 0
         partners = partners_xy_km() if uses_partners else np.zeros((0, 2))
         if len(partners) == 0:
-            choice = self._pick(fitting[cost <= cost.min() * (1 + TIE)])
+            choice = self._pick(fitting[cost <= cost.min() * (1 + TIE)], year, draw_key)
         elif rule.rule == "authority":
             window = fitting[cost <= cost.min() * (1 + rule.max_cost_premium) * (1 + TIE)]
             window_cost = cost[cost <= cost.min() * (1 + rule.max_cost_premium) * (1 + TIE)]
@@ -307,12 +311,12 @@ class PlanningAuthority(mesa.Agent):
             mean = np.asarray(dist, dtype=float).reshape(len(window), k).mean(1)
             near = mean <= mean.min() + 1e-9
             best, best_cost = window[near], window_cost[near]
-            choice = self._pick(best[best_cost <= best_cost.min() * (1 + TIE)])
+            choice = self._pick(best[best_cost <= best_cost.min() * (1 + TIE)], year, draw_key)
         else:
             xy = np.column_stack([plots.x_m[fitting], plots.y_m[fitting]]) / 1000.0
             dist, _ = cKDTree(partners).query(xy, k=1)
             utility = -cost - rule.proximity_eur_per_km * np.asarray(dist, dtype=float)
-            choice = self._pick(fitting[utility >= utility.max() - TIE * np.abs(utility).max()])
+            choice = self._pick(fitting[utility >= utility.max() - TIE * np.abs(utility).max()], year, draw_key)
         full = plots.land_price_eur_per_m2[choice] * plots.area_m2[choice]
         return choice, float(full * discount)
 
@@ -452,7 +456,8 @@ class PlanningAuthority(mesa.Agent):
         start = e.start_year if e.start_year is not None else self.model.scenario.years.start
         if (year - start) % e.interval_years != 0:
             return counts
-        checked = self.model.rng.random(len(bound)) < e.monitoring_probability
+        keys = self.model.draw_keys([firms[k] for k in bound])
+        checked = self.model.streams.uniform(Process.MONITORING, year, keys) < e.monitoring_probability
         services = self.service_kinds() if any(firms[k].commitment.services for k in bound) else (set(), {})
         for k, hit in zip(bound, checked.tolist()):
             if not hit:
