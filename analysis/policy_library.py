@@ -9,11 +9,9 @@ paired t-test and a verdict (:func:`analysis.statistics.paired_difference`). It 
 strict with weak enforcement of commitments directly (paired too).
 
 A **placebo** row runs the baseline itself on a second, independent set of seeds
-(``SeedSequence(root + 1)``), paired by position with the first. The model draws every random
-number from one generator, so a scenario whose lever changes any decision (one contract more or
-less) consumes the stream differently from then on: its later applicants, shocks and exits are
-new draws, and pairing removes less noise than it seems. The placebo shows how large differences
-get when nothing but the draws differ; an effect of that size is not evidence of the lever.
+(``SeedSequence(root + 1)``), paired by position with the first: the spread of an unpaired
+comparison, which pairing on the same seeds removes (the model's draws are keyed by process,
+year and firm, ODD §4, so paired runs share their luck even after their districts part).
 
     python -m analysis.policy_library --replicates 20 --out runs/policy_library
 
