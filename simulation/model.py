@@ -172,7 +172,7 @@ class EcoDistrictModel(mesa.Model):
         if plot is None:
             return None
         self.plots.occupy(plot)
-        z = self.streams.normal(Process.INITIAL_ACTIVITY, year, draw_key)[0]
+        z = self.streams.normal_one(Process.INITIAL_ACTIVITY, year, draw_key)
         activity = float(np.exp(self.scenario.behaviour.activity.initial_sd * z))
         a = self.scenario.behaviour.activity
         activity = min(max(activity, a.minimum), a.maximum)

@@ -23,9 +23,8 @@ from enum import IntEnum
 import numpy as np
 from scipy.special import ndtri
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
-_MUL2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN, _MUL1, _MUL2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_MASK = (1 << 64) - 1
 _TO_UNIT = 2.0 ** -53
 
 
@@ -50,15 +49,23 @@ INCUMBENT, APPLICANT = 0, 1
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser of each uint64 (wrap-around arithmetic, as the algorithm intends)."""
     with np.errstate(over="ignore"):
-        x = x + _GOLDEN
-        x = (x ^ (x >> np.uint64(30))) * _MUL1
-        x = (x ^ (x >> np.uint64(27))) * _MUL2
+        x = x + np.uint64(_GOLDEN)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(_MUL1)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(_MUL2)
         return x ^ (x >> np.uint64(31))
 
 
+def _mix_int(x: int) -> int:
+    """:func:`_mix` of one Python int: the same bits, twenty times faster than a 1-element array."""
+    x = (x + _GOLDEN) & _MASK
+    x = ((x ^ (x >> 30)) * _MUL1) & _MASK
+    x = ((x ^ (x >> 27)) * _MUL2) & _MASK
+    return x ^ (x >> 31)
+
+
 def entity_keys(*parts) -> np.ndarray:
-    """64-bit keys from non-negative integers or integer arrays, element by element (broadcast):
-    e.g. (entry year, arrival order) for a firm, (supplier key, buyer key, route) for a contract."""
+    """64-bit keys from non-negative integer arrays (or integers), element by element (broadcast):
+    e.g. (supplier key, buyer key, route) for each contract. Equal to :func:`entity_key` of scalars."""
     h = np.zeros(1, dtype=np.uint64)
     for part in parts:
         h = _mix(h ^ np.asarray(part).astype(np.uint64))
@@ -66,8 +73,16 @@ def entity_keys(*parts) -> np.ndarray:
 
 
 def entity_key(*parts: int) -> int:
-    """:func:`entity_keys` of scalars, as one Python int."""
-    return int(entity_keys(*parts)[0])
+    """One 64-bit key from non-negative integers, e.g. (APPLICANT, entry year, arrival order)."""
+    h = 0
+    for part in parts:
+        h = _mix_int(h ^ part)
+    return h
+
+
+def _unit(bits):
+    """The top 53 bits as a number in (0, 1), never 0 or 1 (a normal draw is its inverse CDF)."""
+    return ((bits >> 11) + 0.5) * _TO_UNIT
 
 
 class RandomStreams:
@@ -75,19 +90,31 @@ class RandomStreams:
 
     def __init__(self, seed: int):
         self.seed = int(seed)
-        self._root = _mix(np.array([self.seed % 2 ** 64], dtype=np.uint64))
+        self._root = _mix_int(self.seed & _MASK)
+        self._heads: dict[tuple[int, int], int] = {}
 
-    def _bits(self, process: Process, year: int, keys: np.ndarray) -> np.ndarray:
-        head = _mix(_mix(self._root ^ np.uint64(int(process))) ^ np.uint64(year))
-        return _mix(head ^ np.asarray(keys, dtype=np.uint64))
+    def _head(self, process: Process, year: int) -> int:
+        key = (int(process), year)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = _mix_int(_mix_int(self._root ^ key[0]) ^ year)
+        return head
 
     def uniform(self, process: Process, year: int, keys: np.ndarray) -> np.ndarray:
         """One number in (0, 1) per key: the same for the same (seed, process, year, key)."""
-        return ((self._bits(process, year, keys) >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+        return _unit(_mix(np.uint64(self._head(process, year)) ^ np.asarray(keys, dtype=np.uint64)))
+
+    def uniform_one(self, process: Process, year: int, key: int) -> float:
+        """:meth:`uniform` of one key, in plain Python (a firm settling draws one at a time)."""
+        return _unit(_mix_int(self._head(process, year) ^ key))
 
     def normal(self, process: Process, year: int, keys: np.ndarray) -> np.ndarray:
         """One standard normal number per key (inverse CDF of :meth:`uniform`)."""
         return ndtri(self.uniform(process, year, keys))
+
+    def normal_one(self, process: Process, year: int, key: int) -> float:
+        """:meth:`normal` of one key."""
+        return float(ndtri(self.uniform_one(process, year, key)))
 
     def generator(self, process: Process, year: int) -> np.random.Generator:
         """A fresh generator for a sequence drawn once per (process, year)."""

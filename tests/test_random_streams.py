@@ -17,19 +17,19 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 def test_a_key_draws_the_same_number_whatever_else_is_drawn_with_it():
     streams = RandomStreams(42)
     keys = entity_keys(APPLICANT, 2030, np.arange(1000))
-    alone = streams.uniform(Process.SHOCK, 2030, keys[500])
-    assert streams.uniform(Process.SHOCK, 2030, keys)[500] == alone[0]
-    assert streams.uniform(Process.SHOCK, 2030, keys[::-1])[499] == alone[0]
-    assert RandomStreams(42).uniform(Process.SHOCK, 2030, keys[500])[0] == alone[0]
+    alone = streams.uniform(Process.SHOCK, 2030, keys[500:501])[0]
+    assert streams.uniform(Process.SHOCK, 2030, keys)[500] == alone
+    assert streams.uniform(Process.SHOCK, 2030, keys[::-1])[499] == alone
+    assert RandomStreams(42).uniform_one(Process.SHOCK, 2030, int(keys[500])) == alone
 
 
 def test_seed_process_year_and_key_each_change_the_draw():
     key = entity_key(APPLICANT, 2030, 3)
-    reference = RandomStreams(42).uniform(Process.SHOCK, 2030, key)[0]
-    others = [RandomStreams(43).uniform(Process.SHOCK, 2030, key)[0],
-              RandomStreams(42).uniform(Process.EXIT, 2030, key)[0],
-              RandomStreams(42).uniform(Process.SHOCK, 2031, key)[0],
-              RandomStreams(42).uniform(Process.SHOCK, 2030, entity_key(APPLICANT, 2030, 4))[0]]
+    reference = RandomStreams(42).uniform_one(Process.SHOCK, 2030, key)
+    others = [RandomStreams(43).uniform_one(Process.SHOCK, 2030, key),
+              RandomStreams(42).uniform_one(Process.EXIT, 2030, key),
+              RandomStreams(42).uniform_one(Process.SHOCK, 2031, key),
+              RandomStreams(42).uniform_one(Process.SHOCK, 2030, entity_key(APPLICANT, 2030, 4))]
     assert all(other != reference for other in others)
 
 
@@ -70,3 +70,12 @@ def test_paired_scenarios_see_the_same_applicants_and_the_same_incumbent_activit
     shared = a.keys() & b.keys()
     assert len(shared) >= 15
     assert all(a[k] == b[k] for k in shared)
+
+
+def test_one_key_in_plain_python_draws_what_the_vector_draws():
+    streams = RandomStreams(2**64 + 42)  # a seed beyond 64 bits is reduced, not refused
+    keys = entity_keys(APPLICANT, 2031, np.arange(100))
+    assert [int(k) for k in keys] == [entity_key(APPLICANT, 2031, k) for k in range(100)]
+    u, z = streams.uniform(Process.PLOT_TIE, 2031, keys), streams.normal(Process.INITIAL_ACTIVITY, 2031, keys)
+    assert u.tolist() == [streams.uniform_one(Process.PLOT_TIE, 2031, int(k)) for k in keys]
+    assert z.tolist() == [streams.normal_one(Process.INITIAL_ACTIVITY, 2031, int(k)) for k in keys]

@@ -261,7 +261,7 @@ class PlanningAuthority(mesa.Agent):
 
     def _pick(self, candidates: np.ndarray, year: int, draw_key: int) -> int:
         """One of equally good plots, at random (the settling firm's draw of the year)."""
-        u = self.model.streams.uniform(Process.PLOT_TIE, year, draw_key)[0]
+        u = self.model.streams.uniform_one(Process.PLOT_TIE, year, draw_key)
         return int(candidates[min(int(u * len(candidates)), len(candidates) - 1)])
 
     def allocate_plot(self, archetype: int, year: int, draw_key: int) -> int | None:
