@@ -142,8 +142,8 @@ def measure(ledger: YearLedger, family: np.ndarray) -> dict[str, float]:
     firm_uids = ledger.firm_uids
     material, energy, water = (family == f for f in ("material", "energy", "water"))
     n_firms = len(firm_uids)
-    pairs = np.unique(np.stack([ledger.supplier, ledger.buyer], axis=1), axis=0) if len(ledger.supplier) else np.zeros((0, 2))
-    n_pairs = len(pairs)
+    # directed firm pairs with a delivering contract (uids < 2**31, so one int64 names a pair)
+    n_pairs = len(np.unique(ledger.supplier.astype(np.int64) * (1 << 31) + ledger.buyer))
     linked = np.union1d(np.union1d(ledger.supplier, ledger.buyer), ledger.service_firms)
     symbiotic = np.count_nonzero(np.isin(firm_uids, linked))
     mat_contract = material[ledger.residue] if len(ledger.residue) else np.zeros(0, dtype=bool)
