@@ -16,6 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
+from simulation.agents.planning_authority import Application
 from simulation.contracts import Status
 from simulation.indicators import FLOW_QUANTITIES, INDICATORS
 
@@ -31,8 +32,7 @@ PLOT_COLUMNS = ["plot", "x_m", "y_m", "area_m2", "zone", "land_price_eur_per_m2"
 SERVICE_COLUMNS = ["year", "service", "kind", "service_class", "unit", "members", "quantity", "capacity",
                    "returned", "cost_eur", "cost_per_member_eur", "standalone_eur", "savings_eur", "revenue_eur",
                    "public_funding_eur", "hub_x_m", "hub_y_m", "founded_year", "member_firms"]
-APPLICANT_COLUMNS = ["year", "order", "archetype", "sector_group", "score", "circular", "territorial",
-                     "symbiosis", "partners", "decision", "firm"]
+APPLICANT_COLUMNS = list(Application._fields)
 RUN_FILES = ("indicators.csv", "flows.csv", "exchanges.csv", "firms.csv", "plots.csv", "services.csv",
              "applicants.csv", "manifest.json")
 

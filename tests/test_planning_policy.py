@@ -60,7 +60,7 @@ def admitted(model) -> list[str]:
 
 
 def decisions(model) -> dict[str, str]:
-    return {a["archetype"]: a["decision"] for a in model.authority.applications}
+    return {a.archetype: a.decision for a in model.authority.applications}
 
 
 def plot_of(model, archetype: str) -> str:
@@ -77,19 +77,19 @@ def admission(**rule) -> dict:
 def test_profiling_scores_match_hand_computation():
     model = district()
     model.step()
-    got = {a["archetype"]: a for a in model.authority.applications}
-    assert [a["archetype"] for a in model.authority.applications] == ARRIVALS
+    got = {a.archetype: a for a in model.authority.applications}
+    assert [a.archetype for a in model.authority.applications] == ARRIVALS
     for archetype, score in SCORES.items():
-        assert got[archetype]["score"] == pytest.approx(score, abs=1e-12)
-    assert (got["press"]["circular"], got["press"]["territorial"], got["press"]["symbiosis"]) == pytest.approx(
+        assert got[archetype].score == pytest.approx(score, abs=1e-12)
+    assert (got["press"].circular, got["press"].territorial, got["press"].symbiosis) == pytest.approx(
         (0.5, 0.5, 2 / 3))
-    assert got["recycler"]["partners"] == 0 and got["small_press"]["partners"] == 1
+    assert got["recycler"].partners == 0 and got["small_press"].partners == 1
 
 
 def test_profiling_weights_select_one_family():
     model = district(policy={"profiling": {"weight_circular": 0, "weight_territorial": 0}})
     model.step()
-    assert {a["archetype"]: a["score"] for a in model.authority.applications} == pytest.approx(
+    assert {a.archetype: a.score for a in model.authority.applications} == pytest.approx(
         {"dump": 0.0, "recycler": 0.0, "small_press": 0.35, "press": 2 / 3})
 
 
@@ -123,7 +123,7 @@ def test_ranking_admits_the_yearly_quota_best_first():
 def test_ranking_ties_go_to_the_earlier_applicant():
     model = district(**admission(rule="ranking", quota_per_year=1), **queue(("press", 2026), ("press", 2026)))
     model.step()
-    assert [a["decision"] for a in model.authority.applications] == ["admitted", "rejected_rule"]
+    assert [a.decision for a in model.authority.applications] == ["admitted", "rejected_rule"]
 
 
 def test_complementarity_gives_priority_to_symbiosis_potential():

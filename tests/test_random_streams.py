@@ -57,10 +57,10 @@ def test_paired_scenarios_see_the_same_applicants_and_the_same_incumbent_activit
     threshold.run()
 
     def arrivals(model):
-        return [(a["year"], a["order"], a["archetype"]) for a in model.authority.applications]
+        return [(a.year, a.order, a.archetype) for a in model.authority.applications]
 
     assert arrivals(baseline) == arrivals(threshold)
-    decisions = {m: [a["decision"] for a in m.authority.applications] for m in (baseline, threshold)}
+    decisions = {m: [a.decision for a in m.authority.applications] for m in (baseline, threshold)}
     assert decisions[baseline] != decisions[threshold]  # the lever did change who settled
 
     def activity(model):

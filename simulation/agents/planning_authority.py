@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -82,6 +83,23 @@ class Screening:
     quota: int | None = None               # admissions allowed this year (None: no quota)
 
 
+class Application(NamedTuple):
+    """One applicant screened: its profile, the decision and the firm it became (a row of
+    applicants.csv; a tuple, not a dict, as every applicant of a run is kept)."""
+
+    year: int
+    order: int                 # arrival order within the year, from 1
+    archetype: str
+    sector_group: str
+    score: float               # circularity-potential score in [0, 1] and its three families
+    circular: float
+    territorial: float
+    symbiosis: float
+    partners: int              # likely partners among the incumbents
+    decision: str              # admitted, rejected_rule, rejected_sector, rejected_no_plot
+    firm: int | None           # unique_id of the firm, when admitted
+
+
 class PlanningAuthority(mesa.Agent):
     """Screens applicants, places them on plots, binds and monitors commitments, sets the year's prices.
 
@@ -93,7 +111,7 @@ class PlanningAuthority(mesa.Agent):
         super().__init__(model)
         self.prices: Prices | None = None
         self.pipe_capex_share = 0.0
-        self.applications: list[dict] = []   # every applicant ever screened (applicants.csv)
+        self.applications: list[Application] = []   # every applicant ever screened (applicants.csv)
         self.ever_bound = False              # whether any firm was ever bound (skips the checks if not)
         self.enforcement_this_year = EnforcementCounts()
         self._secondary: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -244,12 +262,10 @@ class PlanningAuthority(mesa.Agent):
             verdict, uid = decision[k]
             if verdict != "admitted":
                 setattr(counts, verdict, getattr(counts, verdict) + 1)
-            self.applications.append({
-                "year": year, "order": k + 1, "archetype": cat.archetype_ids[archetype],
-                "sector_group": cat.archetypes[cat.archetype_ids[archetype]].sector_group,
-                "score": float(scores.score[k]), "circular": float(scores.circular[k]),
-                "territorial": float(scores.territorial[k]), "symbiosis": float(scores.symbiosis[k]),
-                "partners": int(scores.partner_count[k]), "decision": verdict, "firm": uid})
+            self.applications.append(Application(
+                year, k + 1, cat.archetype_ids[archetype], cat.archetypes[cat.archetype_ids[archetype]].sector_group,
+                float(scores.score[k]), float(scores.circular[k]), float(scores.territorial[k]),
+                float(scores.symbiosis[k]), int(scores.partner_count[k]), verdict, uid))
         return counts
 
     # ------------------------------------------------------------------ plots
