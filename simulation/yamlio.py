@@ -56,6 +56,52 @@ else:
     _FastStrictLoader = None
 
 
+# Values a document may hold once its aliases are expanded: assumption, far above any real
+# scenario or catalogue (the largest shipped file, resources.yaml, holds about 2,400) and far below what a
+# "billion laughs" document of nested aliases expands to, which would otherwise hang validation.
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+class _TooLargeError(Exception):
+    """A document whose aliases expand beyond :data:`MAX_EXPANDED_VALUES` values."""
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Values of the document with every alias written out, counted without expanding anything
+    (an alias is the same node object as its anchor, so each node's size is computed once)."""
+    size: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            size[id(node)] = 1
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if children_done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(node)] > MAX_EXPANDED_VALUES:
+                raise _TooLargeError
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
+
+
+def _load(text: str, loader_class) -> Any:
+    """``yaml.load`` with the expanded size checked between composing and constructing."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file; a missing file or bad syntax raises :class:`InputError`."""
     path = Path(path)
@@ -74,13 +120,22 @@ def load_yaml(path: str | Path) -> Any:
 
 def parse_yaml(text: str, path: str | Path) -> Any:
     """Parse YAML text that came from ``path`` (used in error messages)."""
+    try:
+        return _parse(text, path)
+    except _TooLargeError:
+        raise InputError.single(path, "", f"the document expands to more than {MAX_EXPANDED_VALUES:,} values "
+                                "through its aliases (*name)", "write the repeated parts out, or nest fewer "
+                                "aliases inside aliases") from None
+
+
+def _parse(text: str, path: str | Path) -> Any:
     if _FastStrictLoader is not None:
         try:
-            return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 - SafeLoader subclass
+            return _load(text, _FastStrictLoader)
         except (yaml.YAMLError, RecursionError):
             pass  # parsed again below for the pure-Python loader's message
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        return _load(text, _StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"

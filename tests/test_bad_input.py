@@ -161,6 +161,11 @@ CASES = [
     Case("yaml_syntax_error_in_catalogue",
          {"resources.yaml": write_text("resources:\n  feldspar:\n    name: Feldspar\n   family: material\n")},
          "resources.yaml", "(document)", ("YAML syntax error", "line 4")),
+    # "billion laughs": nine levels of nine aliases would expand to 387 million values
+    Case("alias_bomb", {"scenario.yaml": append_text(
+        "laughs: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+            f"more{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]\n" for k in range(1, 9)))},
+         "scenario.yaml", "(document)", ("expands to more than 1,000,000 values", "aliases"), run_too=True),
     Case("duplicate_yaml_key", {"scenario.yaml": append_text("seed: 4\n")},
          "scenario.yaml", "(document)", ("duplicate key 'seed'", "line 19", "keep only one")),
     Case("unit_mismatch_in_catalogue",
