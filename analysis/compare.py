@@ -172,4 +172,13 @@ def write_comparison(result: Comparison, out: str | Path, lang: str = "en") -> P
         for fmt, data in images.items():
             writers[f"figures/{f.name}.{fmt}"] = lambda p, data=data: p.write_bytes(data)
     write_atomically(Path(out), writers)
+    _remove_stale_figures(Path(out) / "figures", {name for name in writers if name.startswith("figures/")})
     return Path(out)
+
+
+def _remove_stale_figures(folder: Path, written: set[str]) -> None:
+    """Figures an earlier report left in ``folder`` that this one did not draw (a run comparison
+    has a district map, a sweep comparison has none): left there, they would pass for this report's."""
+    for path in folder.iterdir():
+        if path.suffix in (".png", ".svg") and f"figures/{path.name}" not in written:
+            path.unlink()

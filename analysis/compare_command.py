@@ -23,7 +23,7 @@ def add_compare_command(sub) -> None:
     compare.add_argument("--baseline", metavar="NAME",
                          help="scenario the others are compared with (default: the first one given)")
     compare.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                         help=f"report folder (default: {DEFAULT_OUT}); its files are replaced")
+                         help=f"report folder (default: {DEFAULT_OUT}); the report's files and figures in it are replaced")
     compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default: en)")
     compare.set_defaults(handler=cmd_compare)
 

@@ -106,6 +106,17 @@ def test_the_command_line_writes_the_same_files(reports):
     assert pd.read_csv(reports["it"] / "summary.csv").equals(pd.read_csv(reports["en"] / "summary.csv"))
 
 
+def test_a_report_written_over_another_leaves_none_of_its_figures(runs, tmp_path):
+    out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "sensitivity.png").write_bytes(b"\x89PNG from an earlier sweep report")
+    (out / "notes.txt").write_text("the analyst's own file")
+    write_comparison(compare(runs[:2]), out)  # two runs of the baseline: no sensitivity figure
+    left = {p.name for p in (out / "figures").iterdir()}
+    assert "sensitivity.png" not in left and {"district_map.png", "district_map.svg"} <= left
+    assert (out / "notes.txt").read_text() == "the analyst's own file"
+
+
 def test_too_few_replicates_are_warned_about(runs):
     result = compare([runs[0], runs[3]])  # one baseline run, one landfill_tax_high run
     assert ("warn_too_few", {"name": "landfill_tax_high", "n": 1, "min": 3}) in result.warnings
