@@ -205,6 +205,20 @@ class EcoDistrictModel(mesa.Model):
         return np.array([f.draw_key for f in firms], dtype=np.uint64)
 
     # ------------------------------------------------------------------ flows and market
+    # This year's flows per firm present (N × R) are recomputed on use, a multiply of the year's
+    # levels by the archetypes' flows, rather than kept: they are the largest per-firm arrays the
+    # model would otherwise hold between years (DESIGN §6: memory per firm).
+    @property
+    def _generated(self) -> np.ndarray:
+        """Residue units each firm present generates this year."""
+        return self._activity[:, None] * self.catalogue.outputs[self._arch]
+
+    @property
+    def _demand(self) -> np.ndarray:
+        """Input units each firm present needs this year."""
+        return self._activity[:, None] * self.catalogue.inputs[self._arch]
+
+
     def open_market(self) -> Market:
         """This year's flows of every firm, and the capacity standing contracts leave free.
 
@@ -222,8 +236,6 @@ class EcoDistrictModel(mesa.Model):
         self._arch, self._activity = arch, activity
         self._pos = np.full(int(self._uid.max(initial=0)) + 1, -1, dtype=np.int64)
         self._pos[self._uid] = np.arange(n)
-        self._generated = activity[:, None] * cat.outputs[arch]
-        self._demand = activity[:, None] * cat.inputs[arch]
         row_cap = subs.max_share[None, :] * self._demand[:, subs.input]
 
         c = self.contracts
