@@ -17,7 +17,8 @@ link and ``x ≤ q_max·y``, solved with HiGHS (``scipy.optimize.milp``) to a re
 
 * a link whose best stand-alone surplus ``q_max·u − F`` is not positive never adds to the
   optimum (dropping it only frees capacity), so it is left out;
-* a capacity used by only one link is already that link's bound ``q_max``;
+* a capacity used by only one link is already that link's bound ``q_max``, and one its links
+  could not exceed even all at their ``q_max`` never binds: neither is a constraint;
 * links that share no capacity with any other (the common case in a spread-out district) are
   solved in closed form (``x = q_max``); only the rest goes to HiGHS, in one call.
 
@@ -98,8 +99,11 @@ def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray,
     coef = np.concatenate([np.ones(len(useful)), ratio, ratio])
     link = np.tile(np.arange(len(useful)), 3)
     uniq, key_idx, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    shared = counts[key_idx] >= 2
     cap_of_key = _capacity_of_keys(uniq, supply, demand, row_cap)
+    # A capacity its links cannot exceed even each at its own maximum never binds: left out, it
+    # no longer ties them to each other (at 10,000 firms, four in ten shared capacities).
+    load = np.bincount(key_idx, coef * q_max[useful][link], len(uniq))
+    shared = (counts[key_idx] >= 2) & (load > cap_of_key)[key_idx]
 
     # Links joined by shared capacities form independent blocks; lone links are solved as they are.
     k_shared = len(uniq)

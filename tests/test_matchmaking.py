@@ -115,6 +115,40 @@ def test_a_lone_link_is_solved_in_closed_form(four):
     assert lone.links_solved == 0 and lone.value == pytest.approx(58_400)
 
 
+def test_reductions_keep_the_optimum_of_the_whole_linear_program(four):
+    """Dropped links and constraints (lone links, single-link and never-binding capacities) leave
+    the optimum of the program written out whole, on random districts."""
+    from scipy.optimize import linprog
+
+    subs, n_res = four.setting.subs, four.profiles.outputs.shape[1]
+    rng = np.random.default_rng(11)
+    solved = 0
+    for _ in range(40):
+        n = 6
+        triples = {(int(a), int(b), int(r)) for a, b, r in zip(rng.integers(0, n, 12), rng.integers(0, n, 12),
+                                                                rng.integers(0, len(subs), 12)) if a != b}
+        sup, buy, row = (np.array(col) for col in zip(*sorted(triples)))
+        supply = rng.choice([0.0, 50.0, 400.0, 5000.0], size=(n, n_res))
+        demand = rng.choice([0.0, 80.0, 600.0, 9000.0], size=(n, n_res))
+        row_cap = subs.max_share[None, :] * demand[:, subs.input]
+        u = rng.uniform(1, 100, len(sup))
+        got = optimal_allocation(sup, buy, row, u, np.zeros(len(sup)), supply, demand, row_cap, subs)
+        solved += got.links_solved > 0
+        ratio = subs.ratio[row]
+        a_rows, caps = [], []
+        for mask, cap, coef in [((sup == i) & (subs.residue[row] == r), supply[i, r], 1.0)
+                                for i in range(n) for r in range(n_res)] + \
+                               [((buy == i) & (row == k), row_cap[i, k], ratio) for i in range(n) for k in range(len(subs))] + \
+                               [((buy == i) & (subs.input[row] == r), demand[i, r], ratio)
+                                for i in range(n) for r in range(n_res)]:
+            if mask.any():
+                a_rows.append(np.where(mask, coef, 0.0))
+                caps.append(cap)
+        whole = linprog(-u, A_ub=np.array(a_rows), b_ub=np.array(caps), bounds=(0, None), method="highs")
+        assert got.value == pytest.approx(-whole.fun, rel=1e-9, abs=1e-6)
+    assert solved >= 10  # the random districts did exercise the solver, not only closed forms
+
+
 def test_profile_units_are_converted_to_the_catalogue_units(four):
     p = four.profiles
     scrap = list(four.setting.catalogue.resource_ids).index("scrap")
