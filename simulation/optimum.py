@@ -17,8 +17,9 @@ link and ``x ≤ q_max·y``, solved with HiGHS (``scipy.optimize.milp``) to a re
 
 * a link whose best stand-alone surplus ``q_max·u − F`` is not positive never adds to the
   optimum (dropping it only frees capacity), so it is left out;
-* a capacity used by only one link is already that link's bound ``q_max``, and one its links
-  could not exceed even all at their ``q_max`` never binds: neither is a constraint;
+* a capacity used by only one link is already that link's bound ``q_max``, one its links could
+  not exceed even all at their ``q_max`` never binds, and a buyer's input used through a single
+  substitution row is bound by that row's cap (``max_share`` ≤ 1): none is a constraint;
 * links that share no capacity with any other (the common case in a spread-out district) are
   solved in closed form (``x = q_max``); only the rest goes to HiGHS, in one call.
 
@@ -103,7 +104,8 @@ def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray,
     # A capacity its links cannot exceed even each at its own maximum never binds: left out, it
     # no longer ties them to each other (at 10,000 firms, four in ten shared capacities).
     load = np.bincount(key_idx, coef * q_max[useful][link], len(uniq))
-    shared = (counts[key_idx] >= 2) & (load > cap_of_key)[key_idx]
+    binding = (load > cap_of_key) & ~_dominated_inputs(key_idx, len(useful), cap_of_key)
+    shared = (counts[key_idx] >= 2) & binding[key_idx]
 
     # Links joined by shared capacities form independent blocks; lone links are solved as they are.
     k_shared = len(uniq)
@@ -127,6 +129,19 @@ def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray,
     else:
         optimal = True
     return Allocation(quantity, value, max(bound, value), len(joint), optimal)
+
+
+def _dominated_inputs(key_idx: np.ndarray, m: int, cap_of_key: np.ndarray) -> np.ndarray:
+    """Per key: a buyer's input capacity whose links all use one substitution row with a capacity no
+    larger. Both sum ``ratio·x`` over the same links, so the row's constraint implies the input's."""
+    row_key, input_key = key_idx[m:2 * m], key_idx[2 * m:]
+    lowest = np.full(len(cap_of_key), np.iinfo(np.int64).max)
+    highest = np.full(len(cap_of_key), -1)
+    np.minimum.at(lowest, input_key, row_key)
+    np.maximum.at(highest, input_key, row_key)
+    dominated = np.zeros(len(cap_of_key), dtype=bool)
+    dominated[input_key] = (lowest[input_key] == highest[input_key]) & (cap_of_key[row_key] <= cap_of_key[input_key])
+    return dominated
 
 
 def _capacity_of_keys(keys: np.ndarray, supply: np.ndarray, demand: np.ndarray, row_cap: np.ndarray) -> np.ndarray:
