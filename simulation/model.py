@@ -35,12 +35,15 @@ class EcoDistrictModel(mesa.Model):
 
     Parameters: a validated :class:`~simulation.scenario.Scenario` and its
     :class:`~simulation.catalogue.Catalogue`; ``scenario_dir`` resolves relative paths in the
-    scenario (GeoJSON plots); ``seed`` overrides the scenario's seed.
+    scenario (GeoJSON plots); ``seed`` overrides the scenario's seed. ``measure_efficiency=False``
+    leaves ``symbiosis_efficiency`` empty and skips the yearly optimum behind it (a third of a small
+    district's run time; nothing else depends on it), for sweeps that do not keep it.
     """
 
     def __init__(self, scenario: Scenario, catalogue: Catalogue, scenario_dir: Path | str = ".",
-                 seed: int | None = None, scenario_file: str = "scenario"):
+                 seed: int | None = None, scenario_file: str = "scenario", measure_efficiency: bool = True):
         self.seed_used = scenario.seed if seed is None else seed
+        self.measure_efficiency = measure_efficiency
         super().__init__(seed=self.seed_used)
         # Every random draw of the model comes from these keyed streams (not from Mesa's
         # self.rng), so that paired scenarios draw the same numbers for the same firm and year.
@@ -337,12 +340,14 @@ class EcoDistrictModel(mesa.Model):
         lock-in into earlier contracts counts; capacities: the firms' whole residue and demand of
         the year (:func:`simulation.optimum.year_optimum`). ``(nan, nan)`` in the years it is
         skipped: above ``EFFICIENCY_YEARLY_UP_TO_FIRMS`` firms, only every
-        ``EFFICIENCY_CHECKPOINT_YEARS``-th year and the last are computed.
+        ``EFFICIENCY_CHECKPOINT_YEARS``-th year and the last are computed; none without
+        ``measure_efficiency``.
         """
         years = self.scenario.years
         checkpoint = ((self.year - years.start) % self.EFFICIENCY_CHECKPOINT_YEARS
                       == self.EFFICIENCY_CHECKPOINT_YEARS - 1 or self.year == years.end)
-        if len(self._uid) > self.EFFICIENCY_YEARLY_UP_TO_FIRMS and not checkpoint:
+        crowded = len(self._uid) > self.EFFICIENCY_YEARLY_UP_TO_FIRMS
+        if not self.measure_efficiency or (crowded and not checkpoint):
             return float("nan"), float("nan")
         terms, subs = self.terms(), self.subs
         whole = dataclasses.replace(market, supply_left=self._generated, input_left=self._demand,

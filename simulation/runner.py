@@ -18,11 +18,13 @@ from simulation.model import EcoDistrictModel
 from simulation.scenario import LoadedScenario, load_scenario, with_overrides
 
 
-def build_model(loaded: LoadedScenario, seed: int | None = None, years: int | None = None) -> EcoDistrictModel:
-    """A model ready to step, with the CLI's overrides applied."""
+def build_model(loaded: LoadedScenario, seed: int | None = None, years: int | None = None,
+                measure_efficiency: bool = True) -> EcoDistrictModel:
+    """A model ready to step, with the CLI's overrides applied (``measure_efficiency``: see
+    :class:`~simulation.model.EcoDistrictModel`)."""
     scenario = with_overrides(loaded.scenario, seed=seed, years=years)
     return EcoDistrictModel(scenario, loaded.catalogue, scenario_dir=loaded.path.parent,
-                            scenario_file=str(loaded.path))
+                            scenario_file=str(loaded.path), measure_efficiency=measure_efficiency)
 
 
 def default_out_dir(loaded: LoadedScenario, seed: int) -> Path:

@@ -14,6 +14,7 @@ it, and a run that raised is recorded as a failure while the others go on.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import sys
@@ -79,15 +80,24 @@ class SweepSummary:
     seconds: float  # wall time of this session's runs, cluster start-up included
 
 
-def simulate(base: SweepBase, spec: RunSpec) -> pd.DataFrame | Failure:
-    """One run on a worker: the tidy rows of its kept indicators, or the error it raised."""
+def simulate(base: SweepBase, spec: RunSpec) -> bytes | Failure:
+    """One run on a worker: the tidy rows of its kept indicators as Parquet bytes, or the error
+    it raised. The worker encodes the file so that the client, one process for all workers, only
+    writes bytes: its work per run would otherwise bound how many workers a sweep can use."""
     try:
         loaded = point_scenario(base.scenario, base.document, spec.settings)
-        model = build_model(loaded, seed=spec.seed, years=base.years)
+        model = build_model(loaded, seed=spec.seed, years=base.years,
+                            measure_efficiency="symbiosis_efficiency" in base.outcomes)
         model.run()
     except Exception as exc:  # recorded with its traceback; the sweep goes on
         return Failure(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    return run_frame(base, spec, model.indicator_rows)
+    return parquet_bytes(run_frame(base, spec, model.indicator_rows))
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def run_frame(base: SweepBase, spec: RunSpec, rows: list[dict]) -> pd.DataFrame:

@@ -22,8 +22,6 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
 from simulation.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -117,9 +115,9 @@ def finished(out: Path) -> set[str]:
     return {p.stem for p in (Path(out) / RUNS).glob("*.parquet")}
 
 
-def save_run(out: Path, run: str, frame: pd.DataFrame) -> None:
-    """Store a finished run's rows; a failure recorded for it earlier is then obsolete."""
-    write_file_atomically(Path(out) / RUNS / f"{run}.parquet", lambda p: frame.to_parquet(p, index=False))
+def save_run(out: Path, run: str, parquet: bytes) -> None:
+    """Store a finished run's rows (a Parquet file's bytes); a failure recorded for it earlier is then obsolete."""
+    write_file_atomically(Path(out) / RUNS / f"{run}.parquet", lambda p: p.write_bytes(parquet))
     (Path(out) / FAILED / f"{run}.json").unlink(missing_ok=True)
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from simulation.runner import build_model, run_scenario
 from simulation.scenario import deep_merge, load_scenario, validate_scenario_data
-from tests.conftest import FIXTURES, TWO_FIRMS, run_checking_invariants
+from tests.conftest import BASELINE, FIXTURES, TWO_FIRMS, run_checking_invariants
 from tests.test_invariants_property import scenarios
 
 PROFILED = FIXTURES / "profiles" / "scenario.yaml"
@@ -96,3 +96,14 @@ def test_baseline_efficiency_is_a_share():
     model.run()
     values = [row["symbiosis_efficiency"] for row in model.indicator_rows]
     assert all(0 < v <= 1 for v in values), values
+
+
+def test_skipping_the_optimum_changes_nothing_but_the_efficiency():
+    """Sweeps that do not keep symbiosis_efficiency skip the yearly optimum; the run is the same."""
+    loaded = load_scenario(BASELINE)
+    measured, skipped = (build_model(loaded, seed=4, years=8, measure_efficiency=flag) for flag in (True, False))
+    measured.run()
+    skipped.run()
+    a, b = pd.DataFrame(measured.indicator_rows), pd.DataFrame(skipped.indicator_rows)
+    assert a.symbiosis_efficiency.notna().all() and b.symbiosis_efficiency.isna().all()
+    pd.testing.assert_frame_equal(a.drop(columns="symbiosis_efficiency"), b.drop(columns="symbiosis_efficiency"))
