@@ -12,6 +12,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from simulation.columns import ColumnTable
+
 
 class Status(IntEnum):
     ACTIVE = 0
@@ -44,45 +46,27 @@ _COLUMNS: dict[str, type] = {
 
 
 class ContractBook:
-    """Growable columnar table of contracts."""
+    """Growable columnar table of contracts: ``book.quantity`` etc. are views of the filled rows."""
 
     def __init__(self, capacity: int = 256):
-        self._n = 0
-        self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        self._table = ColumnTable(_COLUMNS, capacity)
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._table)
 
     def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self._n]
+        table = self.__dict__.get("_table")
+        if table is not None and table.has(name):
+            return table.column(name)
         raise AttributeError(name)
-
-    def _grow(self, extra: int) -> None:
-        need = self._n + extra
-        capacity = len(self._cols["supplier"])
-        if need <= capacity:
-            return
-        new_capacity = max(need, capacity + capacity // 2)
-        for name, col in self._cols.items():
-            grown = np.zeros(new_capacity, dtype=col.dtype)
-            grown[: self._n] = col[: self._n]
-            self._cols[name] = grown
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
         """Append contracts given as equal-length arrays; returns their row indices."""
-        count = len(columns["supplier"])
-        self._grow(count)
-        rows = np.arange(self._n, self._n + count)
-        for name in _COLUMNS:
-            self._cols[name][rows] = columns.get(name, 0)
-        self._n += count
-        return rows
+        return self._table.append(**columns)
 
     def active_rows(self) -> np.ndarray:
         return np.flatnonzero(self.status == Status.ACTIVE)
 
     def close(self, rows: np.ndarray, year: int, status: Status) -> None:
-        self._cols["status"][rows] = status
-        self._cols["end_year"][rows] = year
+        self.status[rows] = status
+        self.end_year[rows] = year

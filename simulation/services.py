@@ -58,6 +58,7 @@ from scipy.spatial import cKDTree
 
 from simulation.agents.firm import Firm
 from simulation.catalogue import Catalogue
+from simulation.columns import ColumnTable
 from simulation.market import Market, SubstitutionTable, capital_recovery_factor
 
 EPS = 1e-9
@@ -316,32 +317,6 @@ RECORD_COLUMNS = {"year": np.int16, "service": np.int32, "members": np.int32, "q
                   "revenue_eur": np.float64, "public_funding_eur": np.float64}
 
 
-class _Table:
-    """A growable columnar table (capacity grows by half when full): a few bytes per row."""
-
-    def __init__(self, columns: dict[str, type]):
-        self._cols = {c: np.zeros(16, dtype=t) for c, t in columns.items()}
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    def append(self, **values) -> None:
-        k = len(next(iter(values.values())))
-        if self._n + k > len(next(iter(self._cols.values()))):
-            size = max(self._n + k, len(next(iter(self._cols.values()))) * 3 // 2)
-            for c, col in self._cols.items():
-                grown = np.zeros(size, dtype=col.dtype)
-                grown[:self._n] = col[:self._n]
-                self._cols[c] = grown
-        for c, col in self._cols.items():
-            col[self._n:self._n + k] = values[c]
-        self._n += k
-
-    def column(self, name: str) -> np.ndarray:
-        return self._cols[name][:self._n]
-
-
 SPELL_COLUMNS = {"service": np.int32, "firm": np.int32, "first_year": np.int16, "last_year": np.int16}
 
 
@@ -355,8 +330,8 @@ class ServiceBook:
         self.services: list[Service] = []
         # one small table per kind and year (RECORD_COLUMNS), and the memberships that ended
         # (service, firm, first year, last year): columnar, a few bytes per service-year and spell
-        self._records = _Table(RECORD_COLUMNS)
-        self._ended = _Table(SPELL_COLUMNS)
+        self._records = ColumnTable(RECORD_COLUMNS)
+        self._ended = ColumnTable(SPELL_COLUMNS)
         # What services took from the market last year, kept for them this year (firm uid, column, qty)
         # per market table; and what reserve() actually set aside (positions) until update() releases it.
         self._claims: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
