@@ -47,3 +47,18 @@ class InputError(Exception):
     @classmethod
     def single(cls, file: str | Path, field: str, message: str, fix: str) -> "InputError":
         return cls([Problem(str(file), field, message, fix)])
+
+
+def read_input_text(path: Path, kind: str, save_as: str, encoding: str = "utf-8") -> str:
+    """The text of an input file; a missing, unreadable or undecodable file is an :class:`InputError`
+    naming it (``kind``: what the file should be, e.g. "a .yaml file"; ``save_as``: the format to
+    save it in, e.g. "UTF-8 text")."""
+    try:
+        return Path(path).read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError.single(path, "", "file not found",
+                                "check the path; relative paths start from the current folder") from None
+    except IsADirectoryError:
+        raise InputError.single(path, "", "is a folder, not a file", f"give the path of {kind}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})", f"save it as {save_as}") from None

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.catalogue import Archetype, Catalogue, suggest
-from simulation.errors import InputError, Problem
+from simulation.errors import InputError, Problem, read_input_text
 from simulation.schema_base import Sourced
 
 REQUIRED_COLUMNS = ("firm", "sector", "x_km", "y_km", "employees", "direction", "resource", "quantity", "unit")
@@ -103,17 +103,7 @@ def _unit_of(text: str) -> str:
 
 
 def _read_lines(path: Path) -> list[tuple[int, str]]:
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError.single(file, "", "file not found",
-                                "check the path; relative paths start from the current folder") from None
-    except IsADirectoryError:
-        raise InputError.single(file, "", "is a folder, not a file", "give the path of a .csv file") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise InputError.single(file, "", f"cannot be read ({exc.__class__.__name__})",
-                                "save it as CSV, UTF-8 encoded") from None
+    text = read_input_text(path, "a .csv file", "CSV, UTF-8 encoded", encoding="utf-8-sig")  # Excel writes a BOM
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
             if line.strip() and not line.lstrip().startswith("#")]
 

@@ -357,6 +357,23 @@ def bargain(rows: np.ndarray, distance_km: np.ndarray, quantity: np.ndarray, tru
     return agreed, price
 
 
+def _touched_entries(tables, order: np.ndarray) -> list[dict[int, float]]:
+    """For each (table, flat keys), the entries the candidates in ``order`` touch, as a dict the
+    greedy loop updates with plain Python floats."""
+    left = []
+    for table, keys in tables:
+        touched = np.unique(keys[order])
+        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    return left
+
+
+def _write_back(tables, left: list[dict[int, float]]) -> None:
+    """Store what the greedy loop left of each touched entry back into its table."""
+    for (table, _), state in zip(tables, left):
+        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
+               np.fromiter(state.values(), dtype=float, count=len(state)))
+
+
 def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
                        bonus_terms=None):
     """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
@@ -372,10 +389,7 @@ def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ra
         return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
                                     bonus_terms)
     tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
-    left = []
-    for table, keys in tables:
-        touched = np.unique(keys[order])
-        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    left = _touched_entries(tables, order)
     supply, row_cap, need = left
     picked, quantities = [], []
     for c, ks, kr, ki, rt, m, f in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
@@ -394,9 +408,7 @@ def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ra
         need[ki] -= q * rt
         picked.append(c)
         quantities.append(q)
-    for (table, _), state in zip(tables, left):
-        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
-               np.fromiter(state.values(), dtype=float, count=len(state)))
+    _write_back(tables, left)
     return picked, quantities, None
 
 
@@ -405,10 +417,7 @@ def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, 
     """:func:`_allocate_greedily` for a year with committed buyers (kept apart: the common loop stays lean)."""
     buyer, rate, shortfall = bonus_terms
     tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
-    left = []
-    for table, keys in tables:
-        touched = np.unique(keys[order])
-        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    left = _touched_entries(tables, order)
     supply, row_cap, need = left
     short = dict(zip(np.unique(buyer[order]).tolist(), shortfall[np.unique(buyer[order])].tolist()))
     picked, quantities, bonuses = [], [], []
@@ -430,9 +439,7 @@ def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, 
         picked.append(c)
         quantities.append(q)
         bonuses.append(bonus)
-    for (table, _), state in zip(tables, left):
-        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
-               np.fromiter(state.values(), dtype=float, count=len(state)))
+    _write_back(tables, left)
     return picked, quantities, bonuses
 
 

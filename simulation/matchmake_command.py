@@ -29,24 +29,23 @@ DEFAULT_TIME_LIMIT_S = 60.0
 TOP_EXCHANGES = 20
 
 
-def _positive_km(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (give a radius in km > 0)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a radius (give a number of km > 0)")
-    return value
+def _positive_number(what: str):
+    """Argument type: a finite number > 0 (``what`` names it in the message); argparse exits with 2."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number (give {what} > 0)") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not a valid value (give {what} > 0)")
+        return value
+
+    return parse
 
 
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a time limit (give seconds > 0)")
-    return value
+_positive_km = _positive_number("a radius in km")
+_positive_seconds = _positive_number("a time limit in seconds")
 
 
 def add_matchmake_command(sub) -> None:

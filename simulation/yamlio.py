@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from simulation.errors import InputError
+from simulation.errors import InputError, read_input_text
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -105,17 +105,7 @@ def _load(text: str, loader_class) -> Any:
 def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file; a missing file or bad syntax raises :class:`InputError`."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single(path, "", "file not found",
-                                "check the path; relative paths start from the current folder") from None
-    except IsADirectoryError:
-        raise InputError.single(path, "", "is a folder, not a file", "give the path of a .yaml file") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})",
-                                "save it as UTF-8 text") from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_input_text(path, "a .yaml file", "UTF-8 text"), path)
 
 
 def parse_yaml(text: str, path: str | Path) -> Any:
