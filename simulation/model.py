@@ -221,7 +221,6 @@ class EcoDistrictModel(mesa.Model):
         """Input units each firm present needs this year."""
         return self._activity[:, None] * self.catalogue.inputs[self._arch]
 
-
     def open_market(self) -> Market:
         """This year's flows of every firm, and the capacity standing contracts leave free.
 
@@ -239,7 +238,8 @@ class EcoDistrictModel(mesa.Model):
         self._arch, self._activity = arch, activity
         self._pos = np.full(int(self._uid.max(initial=0)) + 1, -1, dtype=np.int64)
         self._pos[self._uid] = np.arange(n)
-        row_cap = subs.max_share[None, :] * self._demand[:, subs.input]
+        generated, demand = self._generated, self._demand
+        row_cap = subs.max_share[None, :] * demand[:, subs.input]
 
         c = self.contracts
         rows = c.active_rows()
@@ -249,9 +249,9 @@ class EcoDistrictModel(mesa.Model):
         promised_out = np.bincount(sp * n_res + r, q, n * n_res)
         promised_row = np.bincount(bp * n_sub + s, q_in, n * n_sub)
         promised_in = np.bincount(bp * n_res + i, q_in, n * n_res)
-        f_sup = np.minimum(1.0, self._generated[sp, r] / promised_out[sp * n_res + r])
+        f_sup = np.minimum(1.0, generated[sp, r] / promised_out[sp * n_res + r])
         f_buy = np.minimum(1.0, np.minimum(row_cap[bp, s] / promised_row[bp * n_sub + s],
-                                           self._demand[bp, i] / promised_in[bp * n_res + i]))
+                                           demand[bp, i] / promised_in[bp * n_res + i]))
         delivered = q * np.minimum(f_sup, f_buy)
         c.delivered[:] = 0.0
         c.delivered[rows] = delivered
@@ -260,8 +260,8 @@ class EcoDistrictModel(mesa.Model):
             uid=self._uid,
             xy_km=np.column_stack([self.plots.x_m[plot], self.plots.y_m[plot]]) / 1000.0,
             radius_km=self.arch_radius_km[arch],
-            supply_left=self._generated - np.bincount(sp * n_res + r, delivered, n * n_res).reshape(n, n_res),
-            input_left=self._demand - np.bincount(bp * n_res + i, d_in, n * n_res).reshape(n, n_res),
+            supply_left=generated - np.bincount(sp * n_res + r, delivered, n * n_res).reshape(n, n_res),
+            input_left=demand - np.bincount(bp * n_res + i, d_in, n * n_res).reshape(n, n_res),
             row_cap_left=row_cap - np.bincount(bp * n_sub + s, d_in, n * n_sub).reshape(n, n_sub),
             published=self.authority.published(firms),
         )
@@ -350,15 +350,16 @@ class EcoDistrictModel(mesa.Model):
         if not self.measure_efficiency or (crowded and not checkpoint):
             return float("nan"), float("nan")
         terms, subs = self.terms(), self.subs
-        whole = dataclasses.replace(market, supply_left=self._generated, input_left=self._demand,
-                                    row_cap_left=subs.max_share[None, :] * self._demand[:, subs.input])
+        generated, demand = self._generated, self._demand
+        whole = dataclasses.replace(market, supply_left=generated, input_left=demand,
+                                    row_cap_left=subs.max_share[None, :] * demand[:, subs.input])
         links = Candidates.concat([candidates, find_candidates(whole, subs, self.transport, terms)])
         c = self.contracts
         rows = c.active_rows()
         rows = rows[c.delivered[rows] > 0]
         return year_optimum(self._pos[c.supplier[rows]], self._pos[c.buyer[rows]],
                             c.substitution[rows].astype(np.int64), c.distance_km[rows], c.delivered[rows],
-                            links, self._generated, self._demand, subs, self.transport, self.authority.prices, terms)
+                            links, generated, demand, subs, self.transport, self.authority.prices, terms)
 
     # ------------------------------------------------------------------ 7. settlement
     def settle(self, year: int) -> YearLedger:
@@ -372,8 +373,9 @@ class EcoDistrictModel(mesa.Model):
         r, i, q, dist = subs.residue[s], subs.input[s], c.delivered[rows], c.distance_km[rows]
         out = np.bincount(sp * n_res + r, q, n * n_res).reshape(n, n_res)
         inn = np.bincount(bp * n_res + i, q * subs.ratio[s], n * n_res).reshape(n, n_res)
-        disposed = np.maximum(self._generated - out, 0.0)
-        virgin = np.maximum(self._demand - inn, 0.0)
+        generated, demand = self._generated, self._demand
+        disposed = np.maximum(generated - out, 0.0)
+        virgin = np.maximum(demand - inn, 0.0)
         sy = self.service_year or ServiceYear.empty(n, n_res)
         self.service_year = None  # per-firm arrays of the year: not kept beyond settlement
 
@@ -400,9 +402,9 @@ class EcoDistrictModel(mesa.Model):
         virgin = np.maximum(virgin - sy.received, 0.0)
         ledger = YearLedger(
             year=year, firm_uids=self._uid.copy(), jobs=sum(f.employees for f in self.firm_by_uid.values()),
-            plots_occupied_share=self.plots.occupied_share(), generated=self._generated.sum(0),
+            plots_occupied_share=self.plots.occupied_share(), generated=generated.sum(0),
             exchanged=out.sum(0) + sy.exchanged.sum(0), disposed=disposed.sum(0),
-            demand=self._demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
+            demand=demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
             supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
             distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
             service_firms=self._uid[sy.in_service], services_active=sy.active,
