@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.statistics import HIGHER, LOWER, paired_difference
+from simulation.sweep import THREAD_PINNING
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -44,7 +45,6 @@ TOTALS = ("applicants", "admitted", "rejected_rule", "rejected_sector", "rejecte
           "land_discount_eur")
 STRICT, WEAK = "commitments_strict_enforcement", "commitments_weak_enforcement"
 PLACEBO = "placebo_other_seeds"
-THREAD_PINNING = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def library(folder: Path = SCENARIOS, baseline: Path = BASELINE) -> list[Path]:
