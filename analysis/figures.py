@@ -97,7 +97,9 @@ def trajectories(summary: pd.DataFrame, scenarios: Sequence[str], indicators: Se
             data = summary[summary.indicator == indicator]
             for scenario in scenarios:
                 s = data[data.scenario == scenario].sort_values("year")
-                ax.plot(s.year, s["mean"], color=colours[scenario], lw=1.8,
+                # The baseline is drawn first and wider: a policy that leaves an indicator as it is
+                # (paired runs share their chance events) then shows as a line on a dark outline.
+                ax.plot(s.year, s["mean"], color=colours[scenario], lw=3.4 if scenario == scenarios[0] else 1.6,
                         label=_legend_name(scenario, scenarios[0], texts))
                 ax.fill_between(s.year, s.ci_low, s.ci_high, color=colours[scenario], alpha=0.18, lw=0)
             ax.set_title(texts.label(indicator), fontsize="medium")
