@@ -27,8 +27,8 @@ from analysis.families import NETWORK_INDICATORS, TRAJECTORY_INDICATORS, bounds
 from analysis.i18n import Texts
 from analysis.inputs import ComparisonInputs, load_inputs
 from analysis.statistics import MIN_PAIRS, compare_with_baseline, describe
-from simulation.errors import InputError
-from simulation.io import write_atomically
+from simulation.inputs.errors import InputError
+from simulation.io.run_folder import write_atomically
 
 SUMMARY_COLUMNS = ["scenario", "year", "indicator", "n", "mean", "sd", "ci_low", "ci_high", "n_pairs",
                    "baseline_mean", "mean_difference", "relative_difference", "diff_ci_low", "diff_ci_high",

@@ -27,8 +27,8 @@ import pandas as pd
 from analysis.families import indicators_in
 from analysis.run_folder import RunFolder, load_run
 from analysis.sweep_results import load_sweep
-from simulation.errors import InputError
-from simulation.experiment import with_settings
+from simulation.inputs.errors import InputError
+from simulation.sweeps.experiment import with_settings
 
 FOLDER_FIX = "give folders written by 'ecodistrict run' or 'ecodistrict sweep'"
 # Settings that may differ between replicates of one scenario without making them different scenarios.

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.statistics import HIGHER, LOWER, paired_difference
-from simulation.sweep import THREAD_PINNING
+from simulation.sweeps.runner import THREAD_PINNING
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -49,7 +49,7 @@ PLACEBO = "placebo_other_seeds"
 
 def library(folder: Path = SCENARIOS, baseline: Path = BASELINE) -> list[Path]:
     """The library: every scenario of ``folder`` built on the baseline (``base:`` naming it)."""
-    from simulation.yamlio import load_yaml
+    from simulation.inputs.strict_yaml import load_yaml
     found = []
     for path in sorted(folder.glob("*.yaml")):
         doc = load_yaml(path)
@@ -61,8 +61,8 @@ def library(folder: Path = SCENARIOS, baseline: Path = BASELINE) -> list[Path]:
 
 def run_one(path: str, seed: int, years: int | None) -> dict:
     """One run (a worker task): the final-year indicators and a few totals over all years."""
-    from simulation.runner import build_model
-    from simulation.scenario import load_scenario
+    from simulation.runs import build_model
+    from simulation.inputs.scenario import load_scenario
     loaded = load_scenario(path)
     model = build_model(loaded, seed=seed, years=years)
     started = time.perf_counter()
@@ -129,7 +129,7 @@ def differences(runs: pd.DataFrame, baseline: str, pairs: list[tuple[str, str]] 
 
 def _questions(path: Path) -> str:
     """The policy question(s) of a scenario: the sentences of its description ending with '?'."""
-    from simulation.yamlio import load_yaml
+    from simulation.inputs.strict_yaml import load_yaml
     text = " ".join(str(load_yaml(path).get("description", "")).split())
     return " ".join(re.findall(r"[^.?!]*\?", text)).strip()
 
@@ -193,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables-only", action="store_true",
                         help="rebuild differences.csv and the tables from the runs.csv already in --out")
     args = parser.parse_args(argv)
-    from simulation.experiment import replicate_seeds
-    from simulation.scenario import load_scenario
+    from simulation.sweeps.experiment import replicate_seeds
+    from simulation.inputs.scenario import load_scenario
     baseline = load_scenario(BASELINE)
     paths = [BASELINE, *(args.scenarios or library())]
     names = {load_scenario(p).scenario.name: p for p in paths}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulation.errors import InputError
-from simulation.io import RUN_FILES
+from simulation.inputs.errors import InputError
+from simulation.io.run_folder import RUN_FILES
 
 
 @dataclass(frozen=True)

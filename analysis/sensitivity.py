@@ -1,6 +1,6 @@
 """Global sensitivity indices of a sampled design: which policy levers drive which indicators.
 
-The pipeline is design -> evaluate -> analyse. :func:`simulation.design.sample` gives the points;
+The pipeline is design -> evaluate -> analyse. :func:`simulation.sweeps.design.sample` gives the points;
 an evaluator gives one number per point and outcome (for a sweep: :func:`outcome_per_point`, the
 design's statistic of each run's yearly series, averaged over replicates so that the indices
 describe the parameters' effect and not the noise of one seed); :func:`indices` applies SALib's
@@ -25,9 +25,9 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from simulation.design import Design
-from simulation.experiment import Experiment
-from simulation.sweep_folder import SENSITIVITY, read_manifest, write_file_atomically
+from simulation.sweeps.design import Design
+from simulation.sweeps.experiment import Experiment
+from simulation.sweeps.folder import SENSITIVITY, read_manifest, write_file_atomically
 
 COLUMNS = {"sobol": ["S1", "S1_conf", "ST", "ST_conf"], "morris": ["mu", "mu_star", "mu_star_conf", "sigma"]}
 CONFIDENCE = 0.95

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulation.sweep_folder import RUNS, failures, read_manifest
+from simulation.sweeps.folder import RUNS, failures, read_manifest
 
 KEYS = ["run", "point", "replicate", "seed"]
 

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scaling import BASELINE, synthetic_scenario  # noqa: E402
 
-from simulation.catalogue import load_catalogue  # noqa: E402
-from simulation.runner import build_model  # noqa: E402
-from simulation.scenario import load_scenario  # noqa: E402
+from simulation.inputs.catalogue import load_catalogue  # noqa: E402
+from simulation.runs import build_model  # noqa: E402
+from simulation.inputs.scenario import load_scenario  # noqa: E402
 
 SIDE_KM = 20.0
 
@@ -61,7 +61,7 @@ def synthetic_profiles(n_firms: int, path: Path, seed: int = 1) -> int:
 
 
 def time_matchmake(n_firms: int, optimal: bool, time_limit: float) -> tuple[float, str]:
-    from simulation.cli import build_parser
+    from simulation.cli.main import build_parser
 
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "firms.csv"

@@ -23,15 +23,15 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from simulation.experiment import load_experiment
-from simulation.sweep import local_cluster, run_sweep
+from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.runner import local_cluster, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = (1, 2)
 
 
 def _import_model() -> None:
-    import simulation.sweep  # noqa: F401 - a worker's first task would otherwise pay for this import
+    import simulation.sweeps.runner  # noqa: F401 - a worker's first task would otherwise pay for this import
 
 
 def timed_sweep(loaded, out: Path, **where) -> float:

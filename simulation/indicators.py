@@ -71,7 +71,7 @@ EFFICIENCY_TOLERANCE = 1e-6  # relative: solver tolerance, not a modelling diffe
 def symbiosis_efficiency(realised_eur: float, optimal_eur: float) -> float:
     """Realised over optimal exchange surplus of the year (both before fixed costs); NaN when the
     optimum is 0 (nothing to gain) or was not computed. Never above 1: the realised deliveries are
-    a feasible point of the optimum's linear program (:func:`simulation.optimum.year_optimum`)."""
+    a feasible point of the optimum's linear program (:func:`simulation.exchange.optimum.year_optimum`)."""
     if not optimal_eur > 0:
         return float("nan")
     ratio = realised_eur / optimal_eur

@@ -3,7 +3,7 @@
 The yearly cycle is written out in :meth:`EcoDistrictModel.step` so that a reader sees the order of
 events. Decisions live in the agents (the authority admits and prices, firms produce and keep
 accounts); bulk arithmetic over all firms and contracts (flows, candidate search,
-settlement) is done on arrays here and in :mod:`simulation.market`.
+settlement) is done on arrays here and in :mod:`simulation.exchange.market`.
 """
 
 from __future__ import annotations
@@ -15,26 +15,26 @@ import mesa
 import numpy as np
 
 from simulation.agents import Facilitator, Firm, PlanningAuthority
-from simulation.catalogue import Catalogue
-from simulation.contracts import ContractBook, Status
-from simulation.district import build_plots
-from simulation.errors import InputError
-from simulation.firm_profiles import PROFILE_ARCHETYPE_PREFIX, load_profiled_firms, with_profiled_archetypes
+from simulation.inputs.catalogue import Catalogue
+from simulation.exchange.contracts import ContractBook, Status
+from simulation.inputs.plots import build_plots
+from simulation.inputs.errors import InputError
+from simulation.inputs.firm_profiles import PROFILE_ARCHETYPE_PREFIX, load_profiled_firms, with_profiled_archetypes
 from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure
-from simulation.market import (Candidates, Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
+from simulation.exchange.market import (Candidates, Market, SubstitutionTable, Terms, Transport, bargain, contract_keys,
                                find_candidates, fixed_yearly_cost, negotiate, unit_surplus, without_existing)
-from simulation.optimum import year_optimum
+from simulation.exchange.optimum import year_optimum
 from simulation.random_streams import INCUMBENT, Process, RandomStreams, entity_key, entity_keys
-from simulation.scenario import Scenario
-from simulation.services import FirmTraits, KindTerms, ServiceBook, ServiceTerms, ServiceYear
-from simulation.trust import TrustLedger
+from simulation.inputs.scenario import Scenario
+from simulation.services.book import FirmTraits, KindTerms, ServiceBook, ServiceTerms, ServiceYear
+from simulation.exchange.trust import TrustLedger
 
 
 class EcoDistrictModel(mesa.Model):
     """An eco-industrial district evolving year by year under a scenario's policy.
 
-    Parameters: a validated :class:`~simulation.scenario.Scenario` and its
-    :class:`~simulation.catalogue.Catalogue`; ``scenario_dir`` resolves relative paths in the
+    Parameters: a validated :class:`~simulation.inputs.scenario.Scenario` and its
+    :class:`~simulation.inputs.catalogue.Catalogue`; ``scenario_dir`` resolves relative paths in the
     scenario (GeoJSON plots); ``seed`` overrides the scenario's seed. ``measure_efficiency=False``
     leaves ``symbiosis_efficiency`` empty and skips the yearly optimum behind it (a third of a small
     district's run time; nothing else depends on it), for sweeps that do not keep it.
@@ -310,7 +310,7 @@ class EcoDistrictModel(mesa.Model):
 
         Each firm compares its share of a service's cost with its stand-alone cost
         (:meth:`Firm.accepts_service_share`); the coalition arithmetic over all firms is in
-        :class:`~simulation.services.ServiceBook`.
+        :class:`~simulation.services.book.ServiceBook`.
         """
         firms = list(self.firm_by_uid.values())
         cat, settings = self.catalogue, self.scenario.behaviour.services
@@ -338,7 +338,7 @@ class EcoDistrictModel(mesa.Model):
         examined), and the candidates the same search (radius of action, nearest partners,
         facilitator) finds on the firms' whole flows, as if nothing were under contract, so that
         lock-in into earlier contracts counts; capacities: the firms' whole residue and demand of
-        the year (:func:`simulation.optimum.year_optimum`). ``(nan, nan)`` in the years it is
+        the year (:func:`simulation.exchange.optimum.year_optimum`). ``(nan, nan)`` in the years it is
         skipped: above ``EFFICIENCY_YEARLY_UP_TO_FIRMS`` firms, only every
         ``EFFICIENCY_CHECKPOINT_YEARS``-th year and the last are computed; none without
         ``measure_efficiency``.

@@ -26,8 +26,8 @@ import pytest
 from analysis.compare import SUMMARY_COLUMNS, compare, write_comparison
 from analysis.families import indicators_in
 from analysis.statistics import SAME, TOO_FEW
-from simulation.errors import InputError
-from simulation.runner import run_scenario
+from simulation.inputs.errors import InputError
+from simulation.runs import run_scenario
 from tests.conftest import ROOT
 from tests.test_bad_input import assert_input_error
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import yaml
 
-from simulation.cli import main
-from simulation.experiment import load_experiment, replicate_seeds
+from simulation.cli.main import main
+from simulation.sweeps.experiment import load_experiment, replicate_seeds
 from tests.conftest import BASELINE, ROOT, TWO_FIRMS
 
 PROBLEM_LINE = re.compile(r"^(?P<file>\S.*?): (?P<field>\S.*?): (?P<message>.+) \((?P<fix>.+)\)$")

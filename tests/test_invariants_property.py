@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.catalogue import load_catalogue
-from simulation.runner import build_model
-from simulation.scenario import validate_scenario_data
+from simulation.inputs.catalogue import load_catalogue
+from simulation.runs import build_model
+from simulation.inputs.scenario import validate_scenario_data
 from tests.conftest import run_checking_invariants
 
 CATALOGUE = load_catalogue()

@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from simulation.catalogue import shipped_path
-from simulation.errors import InputError
-from simulation.runner import build_model
-from simulation.scenario import deep_merge, load_scenario
-from simulation.yamlio import load_yaml
+from simulation.inputs.catalogue import shipped_path
+from simulation.inputs.errors import InputError
+from simulation.runs import build_model
+from simulation.inputs.scenario import deep_merge, load_scenario
+from simulation.inputs.strict_yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_FIRMS = ROOT / "tests" / "fixtures" / "two_firms" / "scenario.yaml"

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.firm_profiles import read_profiles, reference_archetype
-from simulation.matchmaking import (allocate_optimally, find_matches, firm_profile, matching_catalogue,
+from simulation.inputs.firm_profiles import read_profiles, reference_archetype
+from simulation.matchmake.matching import (allocate_optimally, find_matches, firm_profile, matching_catalogue,
                                     matching_setting, service_opportunities)
-from simulation.optimum import optimal_allocation
+from simulation.exchange.optimum import optimal_allocation
 from tests.conftest import FIXTURES, ROOT
 
 PROFILES = FIXTURES / "profiles"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from simulation.contracts import Status
-from simulation.runner import build_model
-from simulation.scenario import deep_merge, validate_scenario_data
+from simulation.exchange.contracts import Status
+from simulation.runs import build_model
+from simulation.inputs.scenario import deep_merge, validate_scenario_data
 from tests.conftest import TWO_FIRMS, run_checking_invariants
 
 
@@ -119,7 +119,7 @@ def test_cyclicity_of_a_large_component_matches_a_dense_solve():
 
 
 def test_plots_can_come_from_geojson_polygons():
-    from simulation.scenario import load_scenario
+    from simulation.inputs.scenario import load_scenario
     from tests.conftest import FIXTURES
 
     model = build_model(load_scenario(FIXTURES / "geojson" / "scenario.yaml"))

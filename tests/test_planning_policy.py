@@ -31,10 +31,10 @@ import numpy as np
 import pytest
 import yaml
 
-from simulation.contracts import Status
-from simulation.market import SubstitutionTable, Terms, Transport, fixed_yearly_cost
-from simulation.runner import build_model
-from simulation.scenario import deep_merge, validate_scenario_data
+from simulation.exchange.contracts import Status
+from simulation.exchange.market import SubstitutionTable, Terms, Transport, fixed_yearly_cost
+from simulation.runs import build_model
+from simulation.inputs.scenario import deep_merge, validate_scenario_data
 from tests.conftest import FIXTURES, TWO_FIRMS, run_checking_invariants
 
 ADMISSION = FIXTURES / "admission" / "scenario.yaml"
@@ -391,7 +391,7 @@ def test_two_firm_numbers_are_unchanged_without_commitments():
 def test_service_commitment_is_checked_through_the_services_book():
     """On the shipped baseline (shared services on), firms bound to join a canteen are fined exactly
     when a canteen runs and they are not among its members."""
-    from simulation.scenario import load_scenario
+    from simulation.inputs.scenario import load_scenario
     from tests.conftest import BASELINE
     raw = deep_merge(yaml.safe_load(BASELINE.read_text()), {
         "years": {"start": 2026, "end": 2028}, "behaviour": {"exit": {"hazard_rate": 0}},

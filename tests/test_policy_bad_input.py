@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.cli import validate_file
+from simulation.cli.main import validate_file
 from tests.test_bad_input import PROBLEM_LINE, Case, assert_input_error, cli, edit_yaml, set_key, spoil
 
 

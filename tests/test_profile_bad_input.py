@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from simulation.catalogue import load_resource_catalogue
-from simulation.errors import InputError
-from simulation.firm_profiles import read_profiles
+from simulation.inputs.catalogue import load_resource_catalogue
+from simulation.inputs.errors import InputError
+from simulation.inputs.firm_profiles import read_profiles
 from tests.conftest import FIXTURES
 from tests.test_bad_input import assert_input_error, cli
 

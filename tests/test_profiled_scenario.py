@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.runner import build_model, run_scenario
-from simulation.scenario import load_scenario
+from simulation.runs import build_model, run_scenario
+from simulation.inputs.scenario import load_scenario
 from tests.conftest import FIXTURES, ROOT, run_checking_invariants
 
 PROFILED = FIXTURES / "profiles" / "scenario.yaml"
@@ -53,7 +53,7 @@ def test_formigine_profiled_scenario_keeps_the_invariants():
 def test_a_profiled_sector_without_reference_archetype_is_an_input_error(tmp_path):
     import shutil
 
-    from simulation.errors import InputError
+    from simulation.inputs.errors import InputError
 
     folder = tmp_path / "profiles"
     shutil.copytree(FIXTURES / "profiles", folder)

@@ -8,8 +8,8 @@ import numpy as np
 from scipy import stats
 
 from simulation.random_streams import APPLICANT, Process, RandomStreams, entity_key, entity_keys
-from simulation.runner import build_model
-from simulation.scenario import load_scenario
+from simulation.runs import build_model
+from simulation.inputs.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -45,7 +45,7 @@ def test_numbers_are_written_as_each_language_writes_them():
 
 
 def test_every_shipped_residue_has_a_name_in_each_language():
-    from simulation.catalogue import load_catalogue
+    from simulation.inputs.catalogue import load_catalogue
     catalogue = load_catalogue()
     residues = {rid for rid, r in catalogue.resources.items() if r.disposal is not None}
     for lang in LANGUAGES:

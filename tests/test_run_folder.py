@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from simulation.indicators import INDICATORS
-from simulation.io import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, RUN_FILES, SERVICE_COLUMNS
-from simulation.runner import run_scenario
+from simulation.io.run_folder import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, RUN_FILES, SERVICE_COLUMNS
+from simulation.runs import run_scenario
 from tests.conftest import BASELINE
 
 CSV_FILES = [f for f in RUN_FILES if f.endswith(".csv")]

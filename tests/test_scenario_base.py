@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from analysis.inputs import differences
-from simulation.errors import InputError
-from simulation.scenario import load_scenario
+from simulation.inputs.errors import InputError
+from simulation.inputs.scenario import load_scenario
 from tests.conftest import BASELINE, FIXTURES, ROOT
 from tests.test_bad_input import assert_input_error, cli
 

@@ -1,7 +1,7 @@
 """Sensitivity indices: the design -> evaluate -> analyse pipeline against known answers.
 
 The Ishigami function (a = 7, b = 0.1) has analytic Sobol' indices; a linear function has exact
-Morris effects. Both are evaluated at the points of a :class:`~simulation.design.Design`, reduced
+Morris effects. Both are evaluated at the points of a :class:`~simulation.sweeps.design.Design`, reduced
 per point like a sweep's runs (:func:`outcome_per_point`) and analysed by :func:`indices`: only
 the evaluator differs from a simulation sweep (``tests/test_sweep.py`` runs the shipped Sobol'
 experiment through the command, which writes ``sensitivity.csv``).
@@ -17,7 +17,7 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from analysis.sensitivity import indices, outcome_per_point
-from simulation.design import Bounds, Design, sample
+from simulation.sweeps.design import Bounds, Design, sample
 
 # Sobol' (1990) indices of Ishigami & Homma (1990) for a = 7, b = 0.1 (SALib's test function).
 ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]

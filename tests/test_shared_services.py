@@ -24,8 +24,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.runner import build_model, run_scenario
-from simulation.scenario import deep_merge, load_scenario, validate_scenario_data
+from simulation.runs import build_model, run_scenario
+from simulation.inputs.scenario import deep_merge, load_scenario, validate_scenario_data
 from tests.conftest import BASELINE, FIXTURES, run_checking_invariants
 
 THREE_FIRMS = FIXTURES / "three_firms" / "scenario.yaml"
@@ -276,7 +276,7 @@ def test_random_services_are_individually_rational_and_within_capacity(case, tmp
                 "lifetime": figure(1, "yr")}}, "services.canteen.reach", ("accessory",)),
 ])
 def test_bad_service_kinds_are_reported_with_file_and_field(tmp_path, edit, field, words):
-    from simulation.errors import InputError
+    from simulation.inputs.errors import InputError
     folder = tmp_path / "three_firms"
     shutil.copytree(THREE_FIRMS.parent, folder)
     doc = yaml.safe_load((folder / "services.yaml").read_text())

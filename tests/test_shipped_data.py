@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from simulation.catalogue import shipped_path
+from simulation.inputs.catalogue import shipped_path
 from tests.conftest import ROOT
 
 SHIPPED = [shipped_path(n) for n in ("resources.yaml", "archetypes.yaml", "defaults.yaml", "services.yaml")] + sorted(
@@ -55,7 +55,7 @@ def _sourced(node):
 
 
 def test_catalogue_has_the_district_archetypes():
-    from simulation.catalogue import load_catalogue
+    from simulation.inputs.catalogue import load_catalogue
     cat = load_catalogue()
     assert len(cat.archetype_ids) >= 12
     assert {"ceramic_tiles_full_cycle", "ceramic_tiles_partial_cycle", "spray_drying_centre", "glaze_frit_maker",

@@ -24,12 +24,12 @@ import pytest
 import yaml
 
 from analysis.sweep_results import load_failures, load_sweep
-from simulation.cli import main
-from simulation.errors import InputError
-from simulation.experiment import load_experiment
+from simulation.cli.main import main
+from simulation.inputs.errors import InputError
+from simulation.sweeps.experiment import load_experiment
 from simulation.indicators import INDICATORS
-from simulation.sweep import local_cluster, run_sweep
-from simulation.sweep_folder import FAILED, MANIFEST, RUNS
+from simulation.sweeps.runner import local_cluster, run_sweep
+from simulation.sweeps.folder import FAILED, MANIFEST, RUNS
 from tests.conftest import BASELINE, ROOT
 
 BIN = Path(sys.executable).parent
@@ -234,9 +234,9 @@ def test_shipped_sobol_experiment_writes_sensitivity_csv(scheduler, tmp_path, ca
 
 
 def test_an_unreachable_scheduler_is_an_input_error_and_writes_nothing(experiment, tmp_path, monkeypatch):
-    import simulation.sweep
+    import simulation.sweeps.runner
 
-    monkeypatch.setattr(simulation.sweep, "SCHEDULER_TIMEOUT_S", 1)
+    monkeypatch.setattr(simulation.sweeps.runner, "SCHEDULER_TIMEOUT_S", 1)
     with pytest.raises(InputError, match="cannot reach a Dask scheduler"):
         run_sweep(load_experiment(experiment), tmp_path / "sweep", scheduler=f"tcp://127.0.0.1:{free_port()}")
     assert not (tmp_path / "sweep").exists()

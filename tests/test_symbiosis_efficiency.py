@@ -1,7 +1,7 @@
 """``symbiosis_efficiency``: realised over optimal exchange surplus of the year (DESIGN §3).
 
 Both are before fixed yearly costs, at the year's prices; the optimum is a linear program over the
-delivering contracts and the candidates of the year (``simulation.optimum.year_optimum``).
+delivering contracts and the candidates of the year (``simulation.exchange.optimum.year_optimum``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from simulation.runner import build_model, run_scenario
-from simulation.scenario import deep_merge, load_scenario, validate_scenario_data
+from simulation.runs import build_model, run_scenario
+from simulation.inputs.scenario import deep_merge, load_scenario, validate_scenario_data
 from tests.conftest import BASELINE, FIXTURES, TWO_FIRMS, run_checking_invariants
 from tests.test_invariants_property import scenarios
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.trust import TrustLedger
+from simulation.exchange.trust import TrustLedger
 
 PAIRS = st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12)).filter(lambda p: p[0] != p[1]),
                  min_size=0, max_size=8)

@@ -12,7 +12,7 @@ class Firm(mesa.Agent):
     The firm's yearly flows are its archetype's flows times ``activity``. The model updates
     activity, reads flows and settles accounts in bulk (arrays over all firms), then hands each
     firm its profit; the firm decides to leave after lasting losses.
-    Its trust in partners is held in the district's :class:`~simulation.trust.TrustLedger`.
+    Its trust in partners is held in the district's :class:`~simulation.exchange.trust.TrustLedger`.
     """
 
     def __init__(self, model: mesa.Model, archetype: int, plot: int, activity: float, entry_year: int,

@@ -7,7 +7,7 @@ force within its ``start_year``/``end_year`` window:
 * **prices** (:meth:`PlanningAuthority.set_prices`): landfill tax by class, virgin-material levy,
   per-tonne exchange subsidy, public share of pre-treatment and of exchange pipes;
 * **admission** (:meth:`admit`, :meth:`screen`): the year's applicants are profiled
-  (:mod:`simulation.profiling`) and screened as a batch by the rule (open, threshold, ranking
+  (:mod:`simulation.policy.profiling`) and screened as a batch by the rule (open, threshold, ranking
   with a yearly quota, complementarity), sector quotas and exclusions; rejected applicants settle
   elsewhere (counted by reason);
 * **plot allocation** (:meth:`choose_plot`): free choice by the firm's utility, or allocation by
@@ -29,8 +29,8 @@ import mesa
 import numpy as np
 from scipy.spatial import cKDTree
 
-from simulation import profiling
-from simulation.market import Incentive, Market, Prices
+from simulation.policy import profiling
+from simulation.exchange.market import Incentive, Market, Prices
 from simulation.random_streams import APPLICANT, Process, entity_key
 
 TIE = 1e-12  # relative tolerance under which two plot costs or utilities are equal
@@ -148,7 +148,7 @@ class PlanningAuthority(mesa.Agent):
     def service_cofunding(self, year: int) -> float:
         """Public share of the capex of shared services founded in ``year`` (0 outside its window).
 
-        The instrument belongs to the shared services (:mod:`simulation.services`); the authority
+        The instrument belongs to the shared services (:mod:`simulation.services.book`); the authority
         only says whether it is in force this year.
         """
         cofunding = self.model.scenario.policy.service_cofunding
@@ -420,7 +420,7 @@ class PlanningAuthority(mesa.Agent):
 
     def service_kinds(self) -> tuple[set[str], dict[int, set[str]]]:
         """Kinds of the shared services running now, and the kinds each member firm belongs to
-        (read through the services' own book, :class:`simulation.services.ServiceBook`)."""
+        (read through the services' own book, :class:`simulation.services.book.ServiceBook`)."""
         book = getattr(self.model, "services", None)
         if book is None:
             return set(), {}

@@ -1,6 +1,6 @@
 """The ``ecodistrict sweep`` command: arguments, and what it prints (DESIGN §2).
 
-Kept apart from :mod:`simulation.sweep` so that building the parser imports neither Dask nor the
+Kept apart from :mod:`simulation.sweeps.runner` so that building the parser imports neither Dask nor the
 model: every ``ecodistrict`` command would otherwise pay for their import.
 """
 
@@ -16,7 +16,7 @@ EXIT_RUNS_FAILED = 1
 
 def add_sweep_command(sub) -> None:
     """Register ``sweep`` on the subparsers of ``ecodistrict``."""
-    from simulation.cli import _positive_int
+    from simulation.cli.main import _positive_int
 
     sweep = sub.add_parser("sweep", help="many runs of an experiment (grid or sampled design), locally or on Dask")
     sweep.add_argument("experiment", type=Path, help="experiment YAML file")
@@ -31,9 +31,9 @@ def add_sweep_command(sub) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from simulation.cli import check_out_dir
-    from simulation.experiment import load_experiment
-    from simulation.sweep import run_sweep
+    from simulation.cli.main import check_out_dir
+    from simulation.sweeps.experiment import load_experiment
+    from simulation.sweeps.runner import run_sweep
 
     loaded = load_experiment(args.experiment)
     out = args.out if args.out is not None else SWEEPS_DIR / loaded.name

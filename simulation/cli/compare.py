@@ -32,7 +32,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.compare import compare, write_comparison
     from analysis.i18n import Texts
     from analysis.statistics import HIGHER, LOWER, SAME, TOO_FEW
-    from simulation.cli import check_out_dir
+    from simulation.cli.main import check_out_dir
 
     check_out_dir(args.out)
     result = compare(args.folders, baseline=args.baseline)

@@ -25,14 +25,14 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from simulation.design import Design, sample
-from simulation.errors import InputError, Problem
+from simulation.sweeps.design import Design, sample
+from simulation.inputs.errors import InputError, Problem
 from simulation.indicators import INDICATORS
-from simulation.runner import build_model
-from simulation.scenario import (LoadedScenario, Scenario, load_scenario, validate_scenario_data,
+from simulation.runs import build_model
+from simulation.inputs.scenario import (LoadedScenario, Scenario, load_scenario, validate_scenario_data,
                                  with_overrides)
-from simulation.schema_base import StrictModel, problems_from_validation_error, user_error
-from simulation.yamlio import load_yaml
+from simulation.inputs.schema_base import StrictModel, problems_from_validation_error, user_error
+from simulation.inputs.strict_yaml import load_yaml
 
 # Scenario fields an experiment may not vary, and why.
 FIXED_FIELDS = {

@@ -4,21 +4,21 @@ profile file.
 The Formigine lab, ENEA's symbiosis platform and SYNERGie list firms' inputs and outputs and propose
 matches. This module does that job with the very rules the simulation negotiates by:
 
-* candidates are found by :func:`simulation.market.find_candidates` (``cKDTree`` per substitution
+* candidates are found by :func:`simulation.exchange.market.find_candidates` (``cKDTree`` per substitution
   row), every firm examining every partner within transport reach (and within ``radius_km`` of one
   of the two firms, when a knowledge radius is given);
-* each candidate is valued by :func:`~simulation.market.unit_surplus` and
-  :func:`~simulation.market.fixed_yearly_cost` at the prices and transaction costs of a scenario
+* each candidate is valued by :func:`~simulation.exchange.market.unit_surplus` and
+  :func:`~simulation.exchange.market.fixed_yearly_cost` at the prices and transaction costs of a scenario
   (its policy in force in its first year; the shipped defaults when none is given);
 * its quantity is the most the pair could exchange alone: the supplier's residue, the buyer's
   demand and the substitution row's ``max_share`` of it
-  (:func:`simulation.optimum.stand_alone_quantity`); candidates whose yearly surplus
+  (:func:`simulation.exchange.optimum.stand_alone_quantity`); candidates whose yearly surplus
   ``q·u − F`` is positive are listed, best first;
-* optionally, the optimal allocation over the listed candidates (:mod:`simulation.optimum`) says
+* optionally, the optimal allocation over the listed candidates (:mod:`simulation.exchange.optimum`) says
   which exchanges a coordinated group would open, at which quantity, as alternatives compete for
   the same residue and demand;
 * shared-service opportunities are found by the simulation's coalition rules
-  (:class:`simulation.services.ServiceBook`) on the firms' full flows.
+  (:class:`simulation.services.book.ServiceBook`) on the firms' full flows.
 
 A per-firm circularity profile scores each firm against the group on the three families of
 indicators (DESIGN §3); see :func:`firm_profile` for the formulas.
@@ -33,11 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.catalogue import Catalogue, load_catalogue, load_resource_catalogue, shipped_path
-from simulation.firm_profiles import FirmProfiles, reference_archetype
-from simulation.market import (Market, Prices, SubstitutionTable, Terms, Transport, find_candidates,
+from simulation.inputs.catalogue import Catalogue, load_catalogue, load_resource_catalogue, shipped_path
+from simulation.inputs.firm_profiles import FirmProfiles, reference_archetype
+from simulation.exchange.market import (Market, Prices, SubstitutionTable, Terms, Transport, find_candidates,
                                fixed_yearly_cost, unit_surplus)
-from simulation.optimum import Allocation, optimal_allocation, stand_alone_quantity
+from simulation.exchange.optimum import Allocation, optimal_allocation, stand_alone_quantity
 
 FAMILIES = ("material", "energy", "water")
 DEFAULT_YEAR = 2026  # the shipped defaults hold no windowed instrument, so the year is immaterial
@@ -63,7 +63,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class ServiceSetting:
-    """What the service coalitions need besides the market (see :mod:`simulation.services`)."""
+    """What the service coalitions need besides the market (see :mod:`simulation.services.book`)."""
 
     kinds: list
     terms: object                 # services.ServiceTerms
@@ -75,7 +75,7 @@ def _scenario_model(scenario, catalogue: Catalogue, scenario_dir: Path):
     """A district with no firms under ``scenario``, at its first year: its authority sets the prices
     and its facilitator the terms exactly as in a run."""
     from simulation.model import EcoDistrictModel
-    from simulation.scenario import Firms
+    from simulation.inputs.scenario import Firms
 
     bare = scenario.model_copy(update={"firms": Firms()})
     model = EcoDistrictModel(bare, catalogue, scenario_dir=scenario_dir, scenario_file="matchmake")
@@ -87,8 +87,8 @@ def _scenario_model(scenario, catalogue: Catalogue, scenario_dir: Path):
 
 def _default_scenario():
     """The shipped defaults (behaviour and policy) over a one-plot district, for pricing only."""
-    from simulation.scenario import DEFAULTS_FILE, Scenario, deep_merge
-    from simulation.yamlio import load_yaml
+    from simulation.inputs.scenario import DEFAULTS_FILE, Scenario, deep_merge
+    from simulation.inputs.strict_yaml import load_yaml
 
     raw = deep_merge(load_yaml(shipped_path(DEFAULTS_FILE)), {
         "name": "matchmake", "seed": 0, "years": {"start": DEFAULT_YEAR, "end": DEFAULT_YEAR}, "firms": {},
@@ -115,7 +115,7 @@ def matching_catalogue(catalog: Path | None = None, scenario_path: Path | None =
     that a bad profile file is reported at once.
     """
     if scenario_path is not None:
-        from simulation.scenario import load_scenario
+        from simulation.inputs.scenario import load_scenario
         loaded = load_scenario(scenario_path)
         return loaded.catalogue, loaded
     return (load_catalogue() if catalog is None else sibling_catalogue(Path(catalog))), None
@@ -123,7 +123,7 @@ def matching_catalogue(catalog: Path | None = None, scenario_path: Path | None =
 
 def matching_setting(catalogue: Catalogue, loaded=None) -> Setting:
     """Prices and terms of a scenario (``loaded``, its first year) or of the shipped defaults."""
-    from simulation.services import KindTerms, ServiceTerms, cofunding_share
+    from simulation.services.book import KindTerms, ServiceTerms, cofunding_share
 
     if loaded is not None:
         scenario, where = loaded.scenario, loaded.path.parent
@@ -222,10 +222,10 @@ def service_opportunities(matches: Matches) -> pd.DataFrame | None:
     full flows (before any exchange); ``None`` when the catalogue has no service kinds.
 
     Plot areas (for services billed per m2) come from each firm's reference archetype
-    (:func:`simulation.firm_profiles.reference_archetype`), scaled by employees; 0 when the catalogue
+    (:func:`simulation.inputs.firm_profiles.reference_archetype`), scaled by employees; 0 when the catalogue
     has no archetype of the firm's NACE division.
     """
-    from simulation.services import FirmTraits, ServiceBook
+    from simulation.services.book import FirmTraits, ServiceBook
 
     s = matches.setting
     if s.services is None:

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from simulation.errors import InputError
+from simulation.inputs.errors import InputError
 
 MANIFEST = "manifest.json"
 RUNS = "runs"

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from simulation.errors import Problem
+from simulation.inputs.errors import Problem
 
 
 class StrictModel(BaseModel):

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.errors import InputError
-from simulation.experiment import LoadedExperiment, RunSpec, point_scenario
-from simulation.io import git_revision
-from simulation.runner import build_model
-from simulation.scenario import LoadedScenario
-from simulation.sweep_folder import check, create, finished, save_failure, save_run, tidy
+from simulation.inputs.errors import InputError
+from simulation.sweeps.experiment import LoadedExperiment, RunSpec, point_scenario
+from simulation.io.run_folder import git_revision
+from simulation.runs import build_model
+from simulation.inputs.scenario import LoadedScenario
+from simulation.sweeps.folder import check, create, finished, save_failure, save_run, tidy
 
 # One BLAS/OpenMP thread per worker process: a worker is one core, and a multi-threaded BLAS
 # inside each of N processes would oversubscribe the machine (DESIGN §6).

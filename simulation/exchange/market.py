@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from simulation.catalogue import Catalogue
+from simulation.inputs.catalogue import Catalogue
 
 
 @dataclass(frozen=True)

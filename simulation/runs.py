@@ -13,9 +13,9 @@ import pandas as pd
 import scipy
 
 import simulation
-from simulation.io import git_revision, write_run_folder
+from simulation.io.run_folder import git_revision, write_run_folder
 from simulation.model import EcoDistrictModel
-from simulation.scenario import LoadedScenario, load_scenario, with_overrides
+from simulation.inputs.scenario import LoadedScenario, load_scenario, with_overrides
 
 
 def build_model(loaded: LoadedScenario, seed: int | None = None, years: int | None = None,
@@ -35,7 +35,7 @@ def run_scenario(path: str | Path, seed: int | None = None, years: int | None = 
                  out: str | Path | None = None, progress: bool = False) -> tuple[Path, EcoDistrictModel]:
     """Load, run and write a scenario; returns the run folder and the finished model.
 
-    Raises :class:`~simulation.errors.InputError` for bad input, before anything is written.
+    Raises :class:`~simulation.inputs.errors.InputError` for bad input, before anything is written.
     """
     started = time.perf_counter()
     loaded = load_scenario(path)

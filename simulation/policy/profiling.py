@@ -56,8 +56,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.catalogue import Catalogue
-from simulation.market import SubstitutionTable
+from simulation.inputs.catalogue import Catalogue
+from simulation.exchange.market import SubstitutionTable
 
 FAMILIES = ("material", "energy", "water")
 EPS = 1e-9

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.errors import InputError
-from simulation.scenario import District
+from simulation.inputs.errors import InputError
+from simulation.inputs.scenario import District
 
 
 @dataclass
@@ -117,7 +117,7 @@ def _geojson_plots(path: Path):
             plots.append((str(props.get("id", f"plot-{i + 1}")), cx, cy, area, price,
                           str(props.get("zone", "productive"))))
         except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
-            from simulation.errors import Problem
+            from simulation.inputs.errors import Problem
             # str() of a KeyError is the key alone, which reads as no message at all.
             detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             problems.append(Problem(str(path), f"features.{i}", f"unusable plot polygon: {detail}",

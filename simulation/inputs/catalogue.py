@@ -11,7 +11,7 @@ Two YAML files describe a territory:
   (utilities and accessory services), each with the stand-alone cost it replaces and its cost
   function ``C(Q) = F + v·Q^b`` (:class:`ServiceKind`).
 
-Every number is a :class:`~simulation.schema_base.Sourced` figure (value, unit, source). The
+Every number is a :class:`~simulation.inputs.schema_base.Sourced` figure (value, unit, source). The
 schemas check units against the resource's unit, so a price in EUR/kg for a resource counted in
 tonnes is an error, not a silent factor-of-1000 mistake. :class:`Catalogue` is the validated,
 array-shaped form the model computes with.
@@ -28,10 +28,10 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from simulation.errors import InputError, Problem
-from simulation.schema_base import (Sourced, StrictModel, problems_from_validation_error, user_error,
+from simulation.inputs.errors import InputError, Problem
+from simulation.inputs.schema_base import (Sourced, StrictModel, problems_from_validation_error, user_error,
                                     user_errors)
-from simulation.yamlio import load_yaml
+from simulation.inputs.strict_yaml import load_yaml
 
 Family = Literal["material", "energy", "water"]
 UNIT_OF_FAMILY: dict[str, str] = {"material": "t", "energy": "MWh", "water": "m3"}

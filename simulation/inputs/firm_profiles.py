@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.catalogue import Archetype, Catalogue, suggest
-from simulation.errors import InputError, Problem, read_input_text
-from simulation.schema_base import Sourced
+from simulation.inputs.catalogue import Archetype, Catalogue, suggest
+from simulation.inputs.errors import InputError, Problem, read_input_text
+from simulation.inputs.schema_base import Sourced
 
 REQUIRED_COLUMNS = ("firm", "sector", "x_km", "y_km", "employees", "direction", "resource", "quantity", "unit")
 OPTIONAL_COLUMNS = ("source", "note")
@@ -357,7 +357,7 @@ def with_profiled_archetypes(catalogue: Catalogue, profiled: ProfiledFirms) -> C
 
 def validate_profile_file(path: str | Path) -> FirmProfiles:
     """Check a profile file against the ``resources.yaml`` beside it, or the shipped catalogue."""
-    from simulation.catalogue import SHIPPED_RESOURCES, load_resource_catalogue
+    from simulation.inputs.catalogue import SHIPPED_RESOURCES, load_resource_catalogue
     sibling = Path(path).parent / SHIPPED_RESOURCES
     return read_profiles(path, load_resource_catalogue(sibling if sibling.is_file() else None))
 

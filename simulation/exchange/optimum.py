@@ -2,7 +2,7 @@
 
 A **link** is a possible exchange (supplier, buyer, substitution row) with a surplus per unit of
 residue ``u`` and a fixed yearly cost ``F`` (transaction cost plus annualised pipe capex), both
-from :mod:`simulation.market` (``unit_surplus``, ``fixed_yearly_cost``), so the optimum is
+from :mod:`simulation.exchange.market` (``unit_surplus``, ``fixed_yearly_cost``), so the optimum is
 valued exactly as the negotiation values a deal. The optimal allocation chooses a quantity
 ``x ≥ 0`` (residue units per year) per link to
 
@@ -39,7 +39,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from simulation.market import (Candidates, Prices, SubstitutionTable, Terms, Transport, contract_keys,
+from simulation.exchange.market import (Candidates, Prices, SubstitutionTable, Terms, Transport, contract_keys,
                                fixed_yearly_cost, unit_surplus)
 
 MIP_REL_GAP = 1e-6       # HiGHS stops when (bound − value) / value ≤ this
@@ -207,7 +207,7 @@ def year_optimum(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray, dista
     ``supplier, buyer, row, distance_km, delivered`` describe the contracts delivering this year
     (positions ``n``); ``candidates`` are the other links the optimum may use (the model passes the
     year's candidates and those its search finds on the firms' whole flows). All are valued at this
-    year's prices (:func:`~simulation.market.unit_surplus` ``u``):
+    year's prices (:func:`~simulation.exchange.market.unit_surplus` ``u``):
 
     * realised = ``Σ_contracts delivered · u``;
     * optimal = ``max Σ_links x · u`` over the links = the delivering contracts and the candidates

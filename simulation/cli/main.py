@@ -10,11 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.compare_command import add_compare_command
-from simulation.errors import InputError, Problem
-from simulation.matchmake_command import add_matchmake_command
-from simulation.sweep_command import add_sweep_command
-from simulation.yamlio import load_yaml
+from simulation.cli.compare import add_compare_command
+from simulation.inputs.errors import InputError, Problem
+from simulation.cli.matchmake import add_matchmake_command
+from simulation.cli.sweep import add_sweep_command
+from simulation.inputs.strict_yaml import load_yaml
 
 EXIT_INPUT_ERROR = 2
 
@@ -64,12 +64,12 @@ def validate_file(path: Path) -> list[Problem]:
     files live together), else against the shipped catalogue; problems of that other file are not
     this file's and are left out.
     """
-    from simulation.catalogue import SHIPPED_RESOURCES, load_catalogue, load_resource_file
-    from simulation.runner import build_model
-    from simulation.scenario import validate_scenario_data
+    from simulation.inputs.catalogue import SHIPPED_RESOURCES, load_catalogue, load_resource_file
+    from simulation.runs import build_model
+    from simulation.inputs.scenario import validate_scenario_data
     try:
         if path.suffix.lower() == ".csv":  # a firm profile file, against the resources.yaml beside it or the shipped one
-            from simulation.firm_profiles import validate_profile_file
+            from simulation.inputs.firm_profiles import validate_profile_file
             validate_profile_file(path)
             return []
         raw = load_yaml(path)
@@ -82,11 +82,11 @@ def validate_file(path: Path) -> list[Problem]:
             except InputError as exc:
                 return [p for p in exc.problems if p.file == str(path)] or exc.problems
         elif isinstance(raw, dict) and "services" in raw and "name" not in raw:  # shared-service kinds
-            from simulation.catalogue import check_service_file
+            from simulation.inputs.catalogue import check_service_file
             sibling = path.parent / SHIPPED_RESOURCES
             check_service_file(path, sibling if sibling.is_file() else None)
         elif isinstance(raw, dict) and "scenario" in raw:  # an experiment names its base scenario
-            from simulation.experiment import validate_experiment_data
+            from simulation.sweeps.experiment import validate_experiment_data
             validate_experiment_data(raw, path)
         else:
             build_model(validate_scenario_data(raw, path), years=1)
@@ -120,7 +120,7 @@ def check_out_dir(out: Path | None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulation.runner import run_scenario
+    from simulation.runs import run_scenario
     check_out_dir(args.out)
     out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=args.out, progress=True)
     last = model.indicator_rows[-1] if model.indicator_rows else {}
@@ -130,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"final year {last['year']}: {last['firms']} firms, {last['symbiosis_links']} exchanges, "
               f"circular input rate {last['circular_input_rate']:.3f}, "
               f"landfill diversion {last['landfill_diversion_rate']:.3f}")
-    from simulation.io import RUN_FILES
+    from simulation.io.run_folder import RUN_FILES
     print(f"outputs written to {out_dir}/ ({', '.join(RUN_FILES)})")
     return 0
 
@@ -148,5 +148,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    sys.exit(main())

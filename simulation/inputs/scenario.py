@@ -22,11 +22,11 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from simulation.catalogue import Catalogue, load_catalogue, shipped_path, suggest
-from simulation.errors import InputError, Problem
-from simulation.schema_base import (StrictModel, problems_from_validation_error, sourced_int,
+from simulation.inputs.catalogue import Catalogue, load_catalogue, shipped_path, suggest
+from simulation.inputs.errors import InputError, Problem
+from simulation.inputs.schema_base import (StrictModel, problems_from_validation_error, sourced_int,
                                     sourced_number, user_error)
-from simulation.yamlio import load_yaml
+from simulation.inputs.strict_yaml import load_yaml
 
 DEFAULTS_FILE = "defaults.yaml"
 FIRST_YEAR, LAST_YEAR = 1900, 2300  # calendar years a scenario may simulate
@@ -150,7 +150,7 @@ class ProfileDefaults(StrictModel):
     Each profiled firm borrows plot area and turnover (both scaled by its employees), radius of
     action and operating margin from a reference archetype: the one named here for its firm name
     or its sector, else the catalogue's archetype with the closest NACE code
-    (:func:`simulation.firm_profiles.reference_archetype`). Its plot is created at its coordinates.
+    (:func:`simulation.inputs.firm_profiles.reference_archetype`). Its plot is created at its coordinates.
     """
 
     reference_archetypes: dict[str, str] = Field(
@@ -256,7 +256,7 @@ Score = sourced_number("score", ge=0, le=1)
 
 class Profiling(StrictModel):
     """Weights of the three families in an applicant's circularity-potential score
-    (:mod:`simulation.profiling`): circular performance, territorial integration, symbiosis potential."""
+    (:mod:`simulation.policy.profiling`): circular performance, territorial integration, symbiosis potential."""
 
     weight_circular: sourced_number("weight", ge=0)
     weight_territorial: sourced_number("weight", ge=0)
@@ -589,7 +589,7 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
     if firms is not None and catalogue is not None:
         problems.extend(_reference_problems(firms, catalogue, file))
         if firms.profiles is not None and not any(p.field == "firms.profiles" for p in missing):
-            from simulation.firm_profiles import load_profiled_firms
+            from simulation.inputs.firm_profiles import load_profiled_firms
             try:
                 load_profiled_firms(firms, catalogue, path.parent, file)
             except InputError as exc:

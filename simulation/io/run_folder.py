@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from simulation.agents.planning_authority import Application
-from simulation.contracts import Status
+from simulation.exchange.contracts import Status
 from simulation.indicators import FLOW_QUANTITIES, INDICATORS
 
 FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated", "exchanged", "treated", "disposed",

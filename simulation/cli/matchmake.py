@@ -3,13 +3,13 @@
 ``ecodistrict matchmake FIRMS.csv [--catalog FILE | --scenario FILE] [--radius KM] [--out FILE]
 [--optimal] [--time-limit S]`` writes, beside ``--out`` (default ``matchmake.csv``):
 
-* ``<out>.csv``: one row per feasible exchange, best first (:data:`~simulation.matchmaking.EXCHANGE_COLUMNS`,
+* ``<out>.csv``: one row per feasible exchange, best first (:data:`~simulation.matchmake.matching.EXCHANGE_COLUMNS`,
   plus the optimal quantity with ``--optimal``);
 * ``<out>_firms.csv``: each firm's circularity profile against the group;
 * ``<out>_services.csv``: shared-service opportunities (when the catalogue has service kinds);
 * ``<out>.md``: a summary a planner can read.
 
-The analysis lives in :mod:`simulation.matchmaking`; this module only talks to the user.
+The analysis lives in :mod:`simulation.matchmake.matching`; this module only talks to the user.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def output_paths(out: Path) -> dict[str, Path]:
 
 
 def _check_out(out: Path) -> None:
-    from simulation.errors import InputError
+    from simulation.inputs.errors import InputError
     if out.is_dir():
         raise InputError.single("command line", "--out", f"{out} is a folder",
                                 "give a file name, e.g. --out results/matchmake.csv")
@@ -115,8 +115,8 @@ def write_csv(frame: "pd.DataFrame", path: Path) -> None:
 
 
 def cmd_matchmake(args: argparse.Namespace) -> int:
-    from simulation.firm_profiles import read_profiles
-    from simulation.matchmaking import (allocate_optimally, exchanges_frame, find_matches, firm_profile,
+    from simulation.inputs.firm_profiles import read_profiles
+    from simulation.matchmake.matching import (allocate_optimally, exchanges_frame, find_matches, firm_profile,
                                         matching_catalogue, matching_setting, service_opportunities)
 
     _check_out(args.out)
@@ -171,7 +171,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def summary_markdown(matches, exchanges: pd.DataFrame, firms: pd.DataFrame, services, args, paths) -> str:
-    from simulation.matchmaking import ROUTE_TEXT
+    from simulation.matchmake.matching import ROUTE_TEXT
 
     s, p = matches.setting, matches.profiles
     cat = s.catalogue

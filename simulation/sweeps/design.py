@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from simulation.schema_base import StrictModel, user_error
+from simulation.inputs.schema_base import StrictModel, user_error
 
 MORRIS_DEFAULT_LEVELS = 4  # SALib's default grid; Morris (1991) and Saltelli et al. (2004) use 4
 

@@ -1,9 +1,9 @@
 """Shared services (DESIGN §1 step 6): utilities and accessory services firms found, join and leave.
 
-Industrial symbiosis is three practices: by-product exchange (:mod:`simulation.market`), shared
+Industrial symbiosis is three practices: by-product exchange (:mod:`simulation.exchange.market`), shared
 infrastructure and utilities (water, heat, wastewater) and shared accessory services (canteen,
 security, cleaning). This module runs the last two as coalitions, one service **kind** at a time
-(:mod:`simulation.catalogue` ``ServiceKind``), each year after the exchanges are signed.
+(:mod:`simulation.inputs.catalogue` ``ServiceKind``), each year after the exchanges are signed.
 
 **What a member saves.** Each firm has a *use* of each kind: the left-over residue or input
 demand it would otherwise treat or buy alone (priced at this year's disposal or virgin cost), or
@@ -57,9 +57,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from simulation.agents.firm import Firm
-from simulation.catalogue import Catalogue
+from simulation.inputs.catalogue import Catalogue
 from simulation.columns import ColumnTable
-from simulation.market import Market, SubstitutionTable, capital_recovery_factor
+from simulation.exchange.market import Market, SubstitutionTable, capital_recovery_factor
 
 EPS = 1e-9
 MAX_FOUNDING_ROUNDS = 3

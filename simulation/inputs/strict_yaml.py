@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from simulation.errors import InputError, read_input_text
+from simulation.inputs.errors import InputError, read_input_text
 
 
 class _StrictLoader(yaml.SafeLoader):
