@@ -15,7 +15,6 @@ atomically (a report folder is either the old one or the new one, never half of 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from analysis.families import NETWORK_INDICATORS, TRAJECTORY_INDICATORS, bounds
 from analysis.i18n import Texts
 from analysis.inputs import ComparisonInputs, load_inputs
 from analysis.statistics import MIN_PAIRS, compare_with_baseline, describe
-from simulation.inputs.errors import InputError
+from simulation.inputs.errors import InputError, did_you_mean
 from simulation.io.run_folder import write_atomically
 
 SUMMARY_COLUMNS = ["scenario", "year", "indicator", "n", "mean", "sd", "ci_low", "ci_high", "n_pairs",
@@ -60,8 +59,7 @@ def compare(paths: list[str | Path], baseline: str | None = None) -> Comparison:
     inputs = load_inputs(paths)
     names = inputs.scenarios
     if baseline is not None and baseline not in names:
-        close = difflib.get_close_matches(baseline, names, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        hint = did_you_mean(baseline, names, n=1)
         raise InputError.single("command line", "--baseline", f"no scenario named {baseline!r} in the folders given",
                                 f"give one of: {', '.join(names) or '(none)'}{hint}")
     baseline = baseline or (names[0] if names else None)

@@ -7,6 +7,8 @@ policy analyst can find and mend it without reading a traceback. The CLI turns a
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +47,18 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def single(cls, file: str | Path, field: str, message: str, fix: str) -> "InputError":
+    def single(cls, file: str | Path, field: str, message: str, fix: str) -> InputError:
         return cls([Problem(str(file), field, message, fix)])
+
+
+def did_you_mean(name: object, choices: Iterable[object], n: int = 3, before: str = "; ", after: str = "") -> str:
+    """``{before}did you mean a, b?{after}`` naming up to ``n`` of ``choices`` close to ``name``
+    (difflib's ratio >= 0.6, best first), or an empty string when none is close.
+
+    Appended to the fix of a problem about an unknown id or key, so that a typo is mended at once.
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=n)
+    return f"{before}did you mean {', '.join(close)}?{after}" if close else ""
 
 
 def read_input_text(path: Path, kind: str, save_as: str, encoding: str = "utf-8") -> str:

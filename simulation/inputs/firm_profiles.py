@@ -1,4 +1,4 @@
-"""Firm profile files (DESIGN §2): real firms described by their yearly flows, one CSV row per flow.
+"""Firm profile files (docs/ODD.md §6.5): real firms described by their yearly flows, one CSV row per flow.
 
 A municipality, a park manager or a matchmaking platform (the Formigine lab, ENEA's symbiosis
 platform, SYNERGie) profiles firms with a questionnaire: where each firm is, its sector and size,
@@ -28,6 +28,13 @@ number in the file (the row number a spreadsheet shows).
 
 :func:`profiled_archetypes` turns profiled firms into one-firm archetypes so that a scenario can
 start from the firms a municipality actually profiled (``firms.profiles`` in a scenario).
+
+"Profile" means three things in this project; only the first is this module. A *firm profile
+file* is this table of real firms' flows. The scenario's ``firms.profile_defaults``
+(:class:`~simulation.inputs.scenario_schema.ProfileDefaults`) fills in what such a file does not
+say (plot area, turnover, margin borrowed from a reference archetype). *Profiling* an applicant
+(:mod:`simulation.policy.profiling`, the scenario's ``policy.profiling`` weights) is the planning
+authority's circularity-potential score used for admission; it reads no profile file.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.inputs.catalogue import Archetype, Catalogue, suggest
-from simulation.inputs.errors import InputError, Problem, read_input_text
+from simulation.inputs.catalogue import Catalogue
+from simulation.inputs.catalogue_schema import Archetype
+from simulation.inputs.errors import InputError, Problem, did_you_mean, read_input_text
 from simulation.inputs.schema_base import Sourced
 
 REQUIRED_COLUMNS = ("firm", "sector", "x_km", "y_km", "employees", "direction", "resource", "quantity", "unit")
@@ -127,11 +135,11 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
         if column not in header:
             problems.append(Problem(file, f"row {header_line}", f"missing column {column!r}",
                                     "add it to the header; the columns are " + ", ".join(REQUIRED_COLUMNS)
-                                    + suggest(column, [h for h in header if h not in known])))
+                                    + did_you_mean(column, [h for h in header if h not in known])))
     for column in header:
         if column not in known:
             problems.append(Problem(file, f"row {header_line}.{column or repr(column)}", "unknown column",
-                                    "remove it or rename it to one of " + ", ".join(known) + suggest(column, known)))
+                                    "remove it or rename it to one of " + ", ".join(known) + did_you_mean(column, known)))
     repeated = sorted({h for h in header if header.count(h) > 1})
     for column in repeated:
         problems.append(Problem(file, f"row {header_line}.{column}", "the column appears twice",
@@ -157,7 +165,7 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
         cell = {h: (values[k].strip() if k < len(values) else "") for h, k in col.items()}
         row_problems = len(problems)
 
-        def bad(column: str, message: str, fix: str) -> None:
+        def bad(column: str, message: str, fix: str, where: str = where) -> None:
             problems.append(Problem(file, f"{where}.{column}", message, fix))
 
         firm = cell["firm"]
@@ -185,7 +193,7 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
         rid = cell["resource"]
         resource = res.get(rid)
         if resource is None:
-            bad("resource", f"unknown resource {rid!r}", "use a resource id of the catalogue" + suggest(rid, res))
+            bad("resource", f"unknown resource {rid!r}", "use a resource id of the catalogue" + did_you_mean(rid, res))
         elif direction == "out" and resource.disposal is None:
             bad("resource", f"{rid!r} is not a residue in the catalogue (it has no disposal)",
                 "list it with direction 'in', or name the residue it is (e.g. its scrap or waste)")
@@ -202,7 +210,7 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
         factor = None
         if unit not in UNITS:
             bad("unit", f"unknown unit {cell['unit']!r}",
-                "use t or kg (materials), MWh or kWh (energy), m3 or l (water)" + suggest(unit, UNITS))
+                "use t or kg (materials), MWh or kWh (energy), m3 or l (water)" + did_you_mean(unit, UNITS))
         elif resource is not None and UNITS[unit][0] != resource.unit:
             family_units = [u for u, (base, _) in UNITS.items() if base == resource.unit]
             bad("unit", f"{rid!r} is a {resource.family} resource counted in {resource.unit}; {unit!r} does not measure it",
@@ -321,7 +329,7 @@ def profiled_archetypes(profiles: FirmProfiles, catalogue: Catalogue, chosen: di
         scale = profiles.employees[f] / max(ref.employees.value, 1e-9)
         why = f"assumption: reference archetype {ref_id}"
 
-        def flows(table: np.ndarray) -> dict[str, Sourced]:
+        def flows(table: np.ndarray, f: int = f) -> dict[str, Sourced]:
             return {rid: Sourced(value=float(q), unit=f"{catalogue.resources[rid].unit}/yr",
                                  source=f"profile file {profiles.path}")
                     for rid, q in zip(catalogue.resource_ids, table[f].tolist()) if q > 0}

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.inputs.errors import InputError
-from simulation.inputs.scenario import District
+from simulation.inputs.scenario_schema import District
 
 
 @dataclass

@@ -4,21 +4,21 @@
 * :class:`Sourced` is a number that carries its unit and its source (or the word ``assumption``):
   the shipped data must say where every figure comes from.
 * :func:`sourced_number` is the type of a scenario parameter: a plain number, or a ``Sourced``
-  mapping whose unit must be the one the parameter expects.
+  mapping whose unit must be the one the parameter expects; ``Share`` is the commonest (0 to 1).
+* :func:`check_unit` and :func:`check_non_negative` check a ``Sourced`` figure inside a model
+  validator (catalogue and service files, whose units depend on the resource's own unit).
 * :func:`problems_from_validation_error` turns pydantic's errors into ``file: field: message (fix)``.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from simulation.inputs.errors import Problem
+from simulation.inputs.errors import Problem, did_you_mean
 
 
 class StrictModel(BaseModel):
@@ -50,7 +50,7 @@ def user_errors(problems: list[tuple[str, str, str]]) -> PydanticCustomError:
 class Sourced(StrictModel):
     """A figure with its unit and where it comes from.
 
-    ``source`` cites ``reference_data.md`` (section and flag) or says ``assumption``.
+    ``source`` cites an entry of ``docs/SOURCES.md`` by its key, or says ``assumption``.
     """
 
     value: float
@@ -61,7 +61,7 @@ class Sourced(StrictModel):
     @classmethod
     def _source_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise user_error("source is blank", "cite reference_data.md or write 'assumption'")
+            raise user_error("source is blank", "cite an entry of docs/SOURCES.md or write 'assumption'")
         return value
 
 
@@ -94,6 +94,29 @@ def sourced_int(unit: str, **constraints: Any) -> Any:
     """Integer counterpart of :func:`sourced_number` (counts, years)."""
     return Annotated[int, BeforeValidator(_unwrap(unit)),
                      Field(json_schema_extra={"unit": unit}, **constraints)]
+
+
+Share = sourced_number("share", ge=0, le=1)
+
+
+def unit_problem(figure: Sourced | None, expected: str) -> tuple[str, str] | None:
+    """``(message, fix)`` when ``figure`` is not in ``expected``, else ``None``."""
+    if figure is not None and figure.unit != expected:
+        return f"unit is {figure.unit!r} but must be {expected!r}", f"convert the value to {expected}"
+    return None
+
+
+def check_unit(figure: Sourced | None, expected: str, what: str) -> None:
+    """Raise a user error at field ``what`` (dotted, below the model) when the unit is wrong."""
+    problem = unit_problem(figure, expected)
+    if problem is not None:
+        raise user_error(*problem, field=what)
+
+
+def check_non_negative(figure: Sourced | None, what: str) -> None:
+    """Raise a user error at field ``what`` when the figure is below 0 (quantities, prices, costs)."""
+    if figure is not None and figure.value < 0:
+        raise user_error(f"negative value ({figure.value:g})", "give a value >= 0", field=what)
 
 
 _FIXES: dict[str, str] = {
@@ -188,16 +211,10 @@ def problems_from_validation_error(exc: ValidationError, file: str, prefix: str 
             message = message[len("Value error, "):]
         if err["type"] == "extra_forbidden":
             message = "unknown key"
-            close = difflib.get_close_matches(str(err["loc"][-1]), _keys_at(model, tuple(err["loc"])), n=3)
-            if close:
-                fix += f"; did you mean {', '.join(close)}?"
+            fix += did_you_mean(err["loc"][-1], _keys_at(model, tuple(err["loc"])))
         loc = tuple(prefix.split(".") if prefix else ()) + tuple(err["loc"])
         parts = ctx.get("problems") or ((ctx.get("field", ""), message, fix),)
         for sub_field, sub_message, sub_fix in parts:
             field = _dotted(loc + tuple(sub_field.split(".") if sub_field else ()))
             problems.append(Problem(file, field, sub_message, sub_fix))
     return problems
-
-
-def is_finite(value: float) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -16,7 +16,6 @@ comparison is paired.
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from simulation.sweeps.design import Design, sample
-from simulation.inputs.errors import InputError, Problem
+from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.indicators import INDICATORS
 from simulation.runs import build_model
 from simulation.inputs.scenario import (LoadedScenario, Scenario, load_scenario, validate_scenario_data,
@@ -65,10 +64,9 @@ class Experiment(StrictModel):
                              field="grid")
         for i, outcome in enumerate(self.outcomes or []):
             if outcome not in INDICATORS:
-                close = difflib.get_close_matches(outcome, INDICATORS, n=3)
                 raise user_error(f"unknown indicator {outcome!r}",
                                  "use an indicator column of indicators.csv"
-                                 + (f"; did you mean {', '.join(close)}?" if close else ""), field=f"outcomes.{i}")
+                                 + did_you_mean(outcome, INDICATORS), field=f"outcomes.{i}")
             if outcome in self.outcomes[:i]:
                 raise user_error(f"{outcome!r} is listed twice", "list each indicator once", field=f"outcomes.{i}")
         for path, values in (self.grid or {}).items():
@@ -200,9 +198,8 @@ def _path_problem(document: dict, path: str) -> tuple[str, str] | None:
             node = node[int(key)]
         elif isinstance(node, dict):
             if key not in node:
-                close = difflib.get_close_matches(key, [str(k) for k in node], n=3)
                 return (f"no such scenario field: {where} has no key {key!r}",
-                        (f"did you mean {', '.join(close)}? " if close else "")
+                        did_you_mean(key, node, before="", after=" ")
                         + "paths address the scenario merged over simulation/data/defaults.yaml")
             node = node[key]
         else:

@@ -1,0 +1,231 @@
+"""Schemas of the resource catalogue and the archetype file: what a territory is made of, as data.
+
+* a **resource catalogue** (``resources`` and ``substitutions``): every resource a firm can buy or
+  emit, its family and unit, price as a virgin input, disposal cost, CO2 factors and transport;
+  and which residue can replace which input, at what ratio, up to what share of demand;
+* an **archetype file** (``archetypes``): typical firms (sector, employees, plot area, radius of
+  action, economics, yearly inputs and residues at activity level 1).
+
+Every number is a :class:`~simulation.inputs.schema_base.Sourced` figure (value, unit, source). The
+schemas check units against the resource's unit, so a price in EUR/kg for a resource counted in
+tonnes is an error, not a silent factor-of-1000 mistake. Checks that need two files (an
+archetype's flows against the catalogue's resources) are made by the loader,
+:mod:`simulation.inputs.catalogue`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from simulation.inputs.errors import did_you_mean
+from simulation.inputs.schema_base import (
+    Sourced,
+    StrictModel,
+    check_non_negative,
+    check_unit,
+    unit_problem,
+    user_error,
+    user_errors,
+)
+
+Family = Literal["material", "energy", "water"]
+UNIT_OF_FAMILY: dict[str, str] = {"material": "t", "energy": "MWh", "water": "m3"}
+TaxClass = Literal["inert", "nonhazardous", "hazardous", "none"]
+
+
+class Disposal(StrictModel):
+    """How a residue leaves the firm when nobody takes it (landfill, sewer, venting)."""
+
+    gate_fee: Sourced = Field(description="gate fee of the receiving plant, EUR per unit")
+    landfill_tax_class: TaxClass = Field(
+        description="which landfill-tax rate of the scenario's policy applies (none: no tax)")
+    sludge: bool = Field(False, description="sludges pay only the policy's sludge_factor of the tax")
+    co2: Sourced = Field(description="emissions of disposal, tCO2 per unit")
+
+
+class TransportSpec(StrictModel):
+    """How an exchanged residue travels, as the catalogue states it: truck (cost per unit·km) or pipe
+    (capex per metre). Not the model's ``Transport``: that one holds the per-resource arrays built from these."""
+
+    mode: Literal["truck", "pipe"]
+    cost_per_km: Sourced = Field(description="variable transport cost, EUR per unit per km")
+    fixed_cost: Sourced = Field(description="loading/handling cost, EUR per unit")
+    max_distance: Sourced = Field(description="farthest viable exchange, km")
+    co2_per_km: Sourced = Field(description="transport emissions, tCO2 per unit per km")
+    capex_per_m: Sourced | None = Field(None, description="pipe only: construction cost, EUR per m")
+    lifetime: Sourced | None = Field(None, description="pipe only: years over which capex is annualised")
+
+
+class Resource(StrictModel):
+    """One resource: a virgin input a firm buys, a residue a firm emits, or both."""
+
+    name: str = Field(min_length=1)
+    family: Family
+    unit: Literal["t", "MWh", "m3"]
+    ewc: str | None = Field(None, description="European Waste Catalogue code, for residues")
+    virgin_price: Sourced | None = Field(None, description="price as a virgin input, EUR per unit")
+    co2_virgin: Sourced | None = Field(None, description="emissions of one unit bought virgin, tCO2 per unit")
+    disposal: Disposal | None = None
+    transport: TransportSpec | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Resource:
+        u = self.unit
+        if UNIT_OF_FAMILY[self.family] != u:
+            raise user_error(f"family {self.family} is counted in {UNIT_OF_FAMILY[self.family]}, not {u}",
+                             f"set unit: {UNIT_OF_FAMILY[self.family]}", field="unit")
+        if self.family != "material" and self.disposal is not None and self.disposal.landfill_tax_class != "none":
+            raise user_error(f"the landfill tax is per tonne; a {self.family} residue cannot have a tax class",
+                             "set disposal.landfill_tax_class: none", field="disposal.landfill_tax_class")
+        if (self.virgin_price is None) != (self.co2_virgin is None):
+            raise user_error("virgin_price and co2_virgin go together",
+                             "give both (an input) or neither (a residue only)",
+                             field="co2_virgin" if self.co2_virgin is None else "virgin_price")
+        if (self.disposal is None) != (self.transport is None):
+            raise user_error("disposal and transport go together",
+                             "give both (a residue) or neither (an input only)",
+                             field="transport" if self.transport is None else "disposal")
+        if self.virgin_price is None and self.disposal is None:
+            raise user_error("resource is neither an input nor a residue",
+                             "add virgin_price/co2_virgin, or disposal/transport, or both")
+        check_unit(self.virgin_price, f"EUR/{u}", "virgin_price")
+        check_unit(self.co2_virgin, f"tCO2/{u}", "co2_virgin")
+        for figure, what in ((self.virgin_price, "virgin_price"), (self.co2_virgin, "co2_virgin")):
+            check_non_negative(figure, what)
+        if self.disposal is not None:
+            check_unit(self.disposal.gate_fee, f"EUR/{u}", "disposal.gate_fee")
+            check_unit(self.disposal.co2, f"tCO2/{u}", "disposal.co2")
+            check_non_negative(self.disposal.gate_fee, "disposal.gate_fee")
+            check_non_negative(self.disposal.co2, "disposal.co2")
+        if self.transport is not None:
+            t = self.transport
+            check_unit(t.cost_per_km, f"EUR/{u}/km", "transport.cost_per_km")
+            check_unit(t.fixed_cost, f"EUR/{u}", "transport.fixed_cost")
+            check_unit(t.max_distance, "km", "transport.max_distance")
+            check_unit(t.co2_per_km, f"tCO2/{u}/km", "transport.co2_per_km")
+            for figure, what in ((t.cost_per_km, "cost_per_km"), (t.fixed_cost, "fixed_cost"),
+                                 (t.max_distance, "max_distance"), (t.co2_per_km, "co2_per_km"),
+                                 (t.capex_per_m, "capex_per_m")):
+                check_non_negative(figure, f"transport.{what}")
+            if t.mode == "pipe":
+                if t.capex_per_m is None or t.lifetime is None:
+                    raise user_error("a pipe needs capex_per_m and lifetime",
+                                     "add transport.capex_per_m (EUR/m) and transport.lifetime (yr)",
+                                     field="transport")
+                check_unit(t.capex_per_m, "EUR/m", "transport.capex_per_m")
+                check_unit(t.lifetime, "yr", "transport.lifetime")
+                if t.lifetime.value <= 0:
+                    raise user_error("lifetime must be positive", "give a number of years > 0",
+                                     field="transport.lifetime")
+            elif t.capex_per_m is not None or t.lifetime is not None:
+                raise user_error("capex_per_m and lifetime apply only to pipes",
+                                 "remove them or set mode: pipe", field="transport")
+        return self
+
+
+class Substitution(StrictModel):
+    """A residue that can replace a virgin input: ``ratio`` units of input per unit of residue."""
+
+    residue: str
+    input: str
+    ratio: Sourced = Field(description="units of input replaced per unit of residue")
+    max_share: Sourced = Field(description="largest share of the buyer's demand it may replace")
+    treatment_cost: Sourced = Field(description="pre-treatment before use, EUR per unit of residue")
+    route: Literal["byproduct", "waste"] = Field(
+        description="legal route: by-product (art. 184-bis) or waste to an authorised receiver")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Substitution:
+        if self.ratio.value <= 0:
+            raise user_error(f"ratio must be positive, got {self.ratio.value:g}", "give a ratio > 0",
+                             field="ratio")
+        if not 0 < self.max_share.value <= 1:
+            raise user_error(f"max_share must be in (0, 1], got {self.max_share.value:g}",
+                             "give a share between 0 and 1, e.g. 0.15 for 15 %", field="max_share")
+        check_unit(self.max_share, "share", "max_share")
+        check_non_negative(self.treatment_cost, "treatment_cost")
+        return self
+
+
+class ResourceCatalogueFile(StrictModel):
+    """Schema of a resource-catalogue YAML file."""
+
+    resources: dict[str, Resource] = Field(min_length=1)
+    substitutions: list[Substitution] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> ResourceCatalogueFile:
+        problems: list[tuple[str, str, str]] = []
+        seen = set()
+        for i, sub in enumerate(self.substitutions):
+            for role in ("residue", "input"):
+                rid = getattr(sub, role)
+                if rid not in self.resources:
+                    problems.append((f"substitutions.{i}.{role}", f"unknown resource {rid!r}",
+                                     "use a resource id defined under 'resources'"
+                                     + did_you_mean(rid, self.resources)))
+            res, inp = self.resources.get(sub.residue), self.resources.get(sub.input)
+            if res is not None and res.disposal is None:
+                problems.append((f"substitutions.{i}.residue",
+                                 f"{sub.residue!r} has no disposal/transport, so it is not a residue",
+                                 "name a residue, or add disposal and transport to that resource"))
+            if inp is not None and inp.virgin_price is None:
+                problems.append((f"substitutions.{i}.input",
+                                 f"{sub.input!r} has no virgin_price, so it is not an input",
+                                 "name an input, or add virgin_price and co2_virgin to that resource"))
+            if res is not None and inp is not None:
+                for what, expected in (("ratio", f"{inp.unit}/{res.unit}"),
+                                       ("treatment_cost", f"EUR/{res.unit}")):
+                    problem = unit_problem(getattr(sub, what), expected)
+                    if problem is not None:
+                        problems.append((f"substitutions.{i}.{what}", *problem))
+            if (sub.residue, sub.input) in seen:
+                problems.append((f"substitutions.{i}", f"duplicate pair {sub.residue} -> {sub.input}",
+                                 "keep one entry per residue and input"))
+            seen.add((sub.residue, sub.input))
+        if problems:
+            raise user_errors(problems)
+        return self
+
+
+class Archetype(StrictModel):
+    """A typical firm of one sector, with its yearly flows at activity level 1."""
+
+    name: str = Field(min_length=1)
+    sector: str = Field(min_length=1, description="NACE code")
+    sector_group: str = Field(min_length=1, description="coarse sector label used in outputs")
+    employees: Sourced
+    plot_area: Sourced = Field(description="land the firm needs, m2")
+    radius_of_action: Sourced = Field(description="distance within which it knows partners, km")
+    turnover: Sourced = Field(description="yearly turnover at activity 1, EUR/yr")
+    operating_margin: Sourced = Field(description="EBITDA share of turnover at reference prices")
+    inputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly demand per resource")
+    outputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly residues per resource")
+
+    @model_validator(mode="after")
+    def _units(self) -> Archetype:
+        check_unit(self.employees, "persons", "employees")
+        check_unit(self.plot_area, "m2", "plot_area")
+        check_unit(self.radius_of_action, "km", "radius_of_action")
+        check_unit(self.turnover, "EUR/yr", "turnover")
+        check_unit(self.operating_margin, "share", "operating_margin")
+        for figure, what in ((self.employees, "employees"), (self.turnover, "turnover")):
+            check_non_negative(figure, what)
+        for figure, what in ((self.plot_area, "plot_area"), (self.radius_of_action, "radius_of_action")):
+            if figure.value <= 0:
+                raise user_error(f"{what} must be positive", "give a value > 0", field=what)
+        if not -1 < self.operating_margin.value < 1:
+            raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %",
+                             field="operating_margin")
+        for side in ("inputs", "outputs"):
+            for rid, figure in getattr(self, side).items():
+                check_non_negative(figure, f"{side}.{rid}")
+        return self
+
+
+class ArchetypeFile(StrictModel):
+    """Schema of an archetype YAML file."""
+
+    archetypes: dict[str, Archetype] = Field(min_length=1)

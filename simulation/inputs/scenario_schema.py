@@ -1,0 +1,232 @@
+"""Schema of a scenario: what a user writes to describe one district, its firms and its behaviour.
+
+:class:`Scenario` is the whole document after it has been merged over
+``simulation/data/defaults.yaml`` (see :mod:`simulation.inputs.scenario`, which reads, merges and
+cross-checks it); its ``policy`` section is :mod:`simulation.inputs.policy_schema`.
+
+Numeric parameters accept a plain number or ``{value, unit, source}``; the unit, when given,
+must match the unit in the parameter's name (``..._eur_per_t`` is EUR/t).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from simulation.inputs.policy_schema import Policy
+from simulation.inputs.schema_base import Share, StrictModel, sourced_int, sourced_number, user_error
+
+FIRST_YEAR, LAST_YEAR = 1900, 2300  # calendar years a scenario may simulate
+
+
+class Years(StrictModel):
+    """Simulated calendar years, both included: one model step per year."""
+
+    start: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    end: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Years:
+        if self.end < self.start:
+            raise user_error(f"end ({self.end}) is before start ({self.start})",
+                             "swap them, or set end >= start", field="end")
+        return self
+
+    @property
+    def count(self) -> int:
+        return self.end - self.start + 1
+
+
+class CatalogueRef(StrictModel):
+    """Which catalogue files to use; paths are relative to the scenario file; omitted = shipped.
+
+    ``services`` omitted: the shipped service kinds when ``resources`` is the shipped catalogue
+    too, none otherwise (the shipped kinds name shipped resource ids).
+    """
+
+    resources: str | None = None
+    archetypes: str | None = None
+    services: str | None = None
+
+
+class GridBlock(StrictModel):
+    """A rectangular block of equal plots: ``rows`` × ``cols`` plots of ``plot_width_m`` × ``plot_depth_m``."""
+
+    name: str = Field(min_length=1)
+    origin_x_m: sourced_number("m")
+    origin_y_m: sourced_number("m")
+    rows: sourced_int("plots", ge=1, le=1000)
+    cols: sourced_int("plots", ge=1, le=1000)
+    plot_width_m: sourced_number("m", gt=0)
+    plot_depth_m: sourced_number("m", gt=0)
+    gap_m: sourced_number("m", ge=0)
+    zone: str = Field("productive", min_length=1)
+    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """Bounding box (x0, y0, x1, y1) in metres."""
+        width = self.cols * self.plot_width_m + (self.cols - 1) * self.gap_m
+        depth = self.rows * self.plot_depth_m + (self.rows - 1) * self.gap_m
+        return (self.origin_x_m, self.origin_y_m, self.origin_x_m + width, self.origin_y_m + depth)
+
+
+class District(StrictModel):
+    """The productive area: grid blocks of plots and/or GeoJSON polygons (projected metres)."""
+
+    blocks: list[GridBlock] = Field(default_factory=list)
+    geojson: str | None = Field(None, description="FeatureCollection of Polygon plots, coordinates in m")
+    firms_per_plot: sourced_int("firms", ge=1, le=1000) = 1
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> District:
+        if not self.blocks and self.geojson is None:
+            raise user_error("the district has no plots", "add at least one entry under district.blocks",
+                             field="blocks")
+        names = [b.name for b in self.blocks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise user_error(f"block names repeat: {', '.join(duplicates)}", "give each block its own name",
+                             field=f"blocks.{names.index(duplicates[0], names.index(duplicates[0]) + 1)}.name")
+        for i, a in enumerate(self.blocks):
+            for j, b in enumerate(self.blocks[i + 1:], start=i + 1):
+                ax0, ay0, ax1, ay1 = a.extent
+                bx0, by0, bx1, by1 = b.extent
+                if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                    raise user_error(f"plots of block {b.name!r} overlap plots of block {a.name!r}",
+                                     "move one block's origin so that the blocks do not overlap",
+                                     field=f"blocks.{j}")
+        return self
+
+
+class Incumbent(StrictModel):
+    """Firms present when the simulation starts."""
+
+    archetype: str
+    count: sourced_int("firms", ge=1, le=1_000_000)
+
+
+class QueuedApplicant(StrictModel):
+    """One named applicant arriving in a given year."""
+
+    archetype: str
+    year: int
+
+
+class Applicants(StrictModel):
+    """Who applies to settle each year: a Poisson stream from an archetype mix, and/or a queue."""
+
+    rate_per_year: sourced_number("firms/yr", ge=0) = 0.0
+    mix: dict[str, sourced_number("weight", ge=0)] = Field(default_factory=dict)
+    queue: list[QueuedApplicant] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _mix_needed(self) -> Applicants:
+        if self.rate_per_year > 0 and (not self.mix or sum(self.mix.values()) <= 0):
+            raise user_error("a positive rate_per_year needs a mix with positive weights",
+                             "add firms.applicants.mix: {archetype_id: weight, ...}", field="mix")
+        return self
+
+
+class ProfileDefaults(StrictModel):
+    """What a firm profile file (``firms.profiles``) does not say about its firms (an assumption).
+
+    Each profiled firm borrows plot area and turnover (both scaled by its employees), radius of
+    action and operating margin from a reference archetype: the one named here for its firm name
+    or its sector, else the catalogue's archetype with the closest NACE code
+    (:func:`simulation.inputs.firm_profiles.reference_archetype`). Its plot is created at its coordinates.
+    """
+
+    reference_archetypes: dict[str, str] = Field(
+        default_factory=dict, description="firm name or NACE sector of the profile file -> archetype id")
+    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0) | None = Field(
+        None, description="land price of the profiled firms' plots; none: the mean of the district's other plots")
+    zone: str = Field("profiled", min_length=1, description="zone label of the profiled firms' plots")
+
+
+class Firms(StrictModel):
+    incumbents: list[Incumbent] = Field(default_factory=list)
+    applicants: Applicants = Field(default_factory=Applicants)
+    profiles: str | None = Field(
+        None, description="firm profile CSV (docs/ODD.md §6.5), relative to the scenario file: its firms are "
+                          "incumbents, each with its own flows on a plot created at its coordinates")
+    profile_defaults: ProfileDefaults = Field(default_factory=ProfileDefaults)
+
+
+class Activity(StrictModel):
+    """Production dynamics: activity level multiplies an archetype's yearly flows."""
+
+    initial_sd: sourced_number("log", ge=0, le=2)
+    growth_mean: sourced_number("1/yr", ge=-0.5, le=0.5)
+    growth_sd: sourced_number("1/yr", ge=0, le=1)
+    shock_probability: sourced_number("1/yr", ge=0, le=1)
+    shock_size: sourced_number("share", ge=0, lt=1)
+    minimum: sourced_number("activity", gt=0)
+    maximum: sourced_number("activity", gt=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Activity:
+        if self.maximum < self.minimum:
+            raise user_error("maximum is below minimum", "set maximum >= minimum", field="maximum")
+        return self
+
+
+class Negotiation(StrictModel):
+    """Bilateral bargaining over the surplus of an exchange (docs/ODD.md §7.7)."""
+
+    bargaining_power_supplier: Share
+    transaction_cost_eur_per_yr: sourced_number("EUR/yr", ge=0)
+    setup_cost_eur: sourced_number("EUR", ge=0)
+    risk_premium_share: Share
+    initial_trust: Share
+    trust_gain: Share
+    trust_loss: Share
+    candidates_per_firm: sourced_int("partners", ge=1, le=100)
+
+
+class Contracts(StrictModel):
+    duration_years: sourced_int("yr", ge=1, le=50)
+    disruption_probability: sourced_number("1/yr", ge=0, le=1)
+
+
+class Exit(StrictModel):
+    hazard_rate: sourced_number("1/yr", ge=0, le=1)
+    loss_years: sourced_int("yr", ge=1, le=50)
+
+
+class Services(StrictModel):
+    """Shared services (docs/ODD.md §2.10): whether firms form them, and how members split the cost.
+
+    ``cost_share_rule``: ``proportional`` to each member's use, ``equal`` per member, or
+    ``shapley`` (the Shapley value of the members' savings game: exact up to
+    ``shapley_exact_max_members`` members, estimated from ``shapley_permutations`` random orders above).
+    """
+
+    enabled: bool
+    cost_share_rule: Literal["proportional", "equal", "shapley"]
+    shapley_exact_max_members: sourced_int("firms", ge=1, le=14)
+    shapley_permutations: sourced_int("permutations", ge=1, le=100_000)
+
+
+class Behaviour(StrictModel):
+    activity: Activity
+    negotiation: Negotiation
+    contracts: Contracts
+    exit: Exit
+    services: Services
+    discount_rate: sourced_number("1/yr", ge=0, le=1)
+
+
+class Scenario(StrictModel):
+    """A whole scenario, after merging over the defaults."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = Field(ge=0)
+    years: Years
+    catalogue: CatalogueRef = Field(default_factory=CatalogueRef)
+    district: District
+    firms: Firms
+    behaviour: Behaviour
+    policy: Policy
