@@ -1,4 +1,4 @@
-"""Shared services (DESIGN §1 step 6), pinned on hand-computed cases.
+"""Shared services (docs/ODD.md §7.15), pinned on hand-computed cases.
 
 Three firms with 60, 50 and 20 employees, 100 meals per employee and year, 6 EUR a meal alone, so
 stand-alone costs of 36,000, 30,000 and 12,000 EUR/yr (78,000 together). A shared canteen costs
@@ -24,8 +24,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.runs import build_model, run_scenario
 from simulation.inputs.scenario import deep_merge, load_scenario, validate_scenario_data
+from simulation.runs import build_model, run_scenario
 from tests.conftest import BASELINE, FIXTURES, run_checking_invariants
 
 THREE_FIRMS = FIXTURES / "three_firms" / "scenario.yaml"
@@ -77,7 +77,7 @@ def test_three_firms_one_service_match_the_hand_calculation(rule, tmp_path):
         assert members[archetype][0] == pytest.approx(payment, rel=1e-12)
         assert members[archetype][1] == pytest.approx(STANDALONE[archetype], rel=1e-12)
     # each firm's profit is its margin plus its saving (no resource flows in this catalogue)
-    for firm in model.firm_by_uid.values():
+    for firm in model.firms():
         archetype = model.catalogue.archetype_ids[firm.archetype]
         saving = STANDALONE[archetype] - HAND[rule][archetype] if archetype in HAND[rule] else 0.0
         assert firm.profit_eur == pytest.approx(MARGIN + saving, rel=1e-12)
@@ -170,7 +170,7 @@ def test_pipe_bound_utility_connects_only_firms_within_reach_and_drops_a_firm_mo
     [m] = model.services.year_members
     assert len(m["firm"]) == 3 and (m["distance_km"] <= 0.5).all()
     hub = model.services.services[0].hub_km
-    small = next(f for f in model.firm_by_uid.values() if model.catalogue.archetype_ids[f.archetype] == "small")
+    small = next(f for f in model.firms() if model.catalogue.archetype_ids[f.archetype] == "small")
     # the small firm moves to the far plot, 5 km from the hub
     far = model.plots.ids.index("far-r1c1")
     model.plots.vacate(small.plot)
@@ -180,8 +180,8 @@ def test_pipe_bound_utility_connects_only_firms_within_reach_and_drops_a_firm_mo
     [m] = model.services.year_members
     assert small.unique_id not in m["firm"] and len(m["firm"]) == 2
     assert (np.hypot(*(np.column_stack([model.plots.x_m, model.plots.y_m])[
-        [model.firm_by_uid[int(f)].plot for f in m["firm"]]] / 1000 - hub).T) <= 0.5).all()
-    assert small.services == []
+        [model.firm(int(f)).plot for f in m["firm"]]] / 1000 - hub).T) <= 0.5).all()
+    assert all(small.unique_id not in s.members for s in model.services.active())
     assert model.indicator_rows[-1]["service_coverage"] == pytest.approx(2 / 3)
 
 
