@@ -1,6 +1,6 @@
 """What the indicator columns are, for a reader: their family, which are shares, which to show.
 
-The three families are those of the Formigine lab (DESIGN §3). Comparisons use the indicators of
+The three families are those of the Formigine lab (docs/ODD.md, Indicators). Comparisons use the indicators of
 these families that the compared runs actually contain, in this order.
 """
 

@@ -2,7 +2,7 @@
 
 Each scenario of the library changes one lever of the Formigine baseline (``base:
 formigine_baseline.yaml``). This script runs the baseline and every library scenario with the same
-replicate seeds (``numpy.random.SeedSequence(root).spawn(n)``, DESIGN §4: common random numbers),
+replicate seeds (``numpy.random.SeedSequence(root).spawn(n)``, docs/ODD.md §4: common random numbers),
 takes the final simulated year of each run, and reports for each scenario the mean paired
 difference from the baseline of five indicators, with a 95 % percentile-bootstrap interval, a
 paired t-test and a verdict (:func:`analysis.statistics.paired_difference`). It also compares

@@ -1,4 +1,4 @@
-"""Load a run folder (DESIGN §2) into pandas frames."""
+"""Load a run folder (README, The run folder) into pandas frames."""
 
 from __future__ import annotations
 

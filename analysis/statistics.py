@@ -1,7 +1,7 @@
 """Honest statistics for replicated runs: confidence intervals and paired comparisons.
 
 Replicates of a scenario differ only by their seed, and every scenario is run with the same
-seeds (common random numbers, DESIGN §4), so a policy is judged on the **paired differences**
+seeds (common random numbers, docs/ODD.md §4, Stochasticity), so a policy is judged on the **paired differences**
 `scenario − baseline` of runs that share a seed: pairing removes the run-to-run noise both share.
 For each indicator and year this module gives
 

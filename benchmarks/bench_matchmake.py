@@ -1,11 +1,11 @@
-"""Matchmaking benchmark (DESIGN §6): ``matchmake`` on synthetic profile files, and the yearly optimum.
+"""Matchmaking benchmark (README, Benchmarks): ``matchmake`` on synthetic profile files, and the yearly optimum.
 
 Usage:  python benchmarks/bench_matchmake.py [--firms 1000] [--optimal-time-limit 60] [--years 5]
                                              [--model-sizes 1000 10000]
 
 1. **Matchmaking**: a synthetic profile file of ``--firms`` firms (archetypes drawn from the
    Formigine baseline's applicant mix, sizes lognormal with sd 0.3, positions uniform over a
-   20 × 20 km square, about the Sassuolo ceramic district: reference_data §1.1, equivalent radius
+   20 × 20 km square, about the Sassuolo ceramic district: docs/SOURCES.md enea-apea-guidelines, equivalent radius
    11.4 km) is written to a temporary folder; the ``matchmake`` command then runs in this process
    (reading the catalogue and the file, candidates, surplus, firm profiles, shared services,
    writing the four output files). Python start-up and imports are not counted. It is timed

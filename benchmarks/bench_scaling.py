@@ -1,4 +1,4 @@
-"""Scaling benchmark (DESIGN §6): model time for N firms × 25 years, growth exponent, memory per firm.
+"""Scaling benchmark (README, Benchmarks): model time for N firms × 25 years, growth exponent, memory per firm.
 
 First the shipped Formigine baseline is timed as it is; then synthetic districts.
 

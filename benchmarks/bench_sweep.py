@@ -1,4 +1,4 @@
-"""Sweep throughput benchmark (DESIGN §6): runs per minute on 1 and 2 workers, parallel efficiency.
+"""Sweep throughput benchmark (README, Benchmarks): runs per minute on 1 and 2 workers, parallel efficiency.
 
 Usage:  python benchmarks/bench_sweep.py [--experiment experiments/landfill_tax_grid.yaml] [--repeats 3]
 

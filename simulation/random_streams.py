@@ -1,7 +1,7 @@
 """Random numbers keyed by what they decide, so that paired runs draw the same numbers.
 
 Two scenarios run with the same seed should differ only by their policy (common random numbers,
-DESIGN §4). With one generator for the whole model they do not: as soon as a lever changes one
+docs/ODD.md §4, Stochasticity). With one generator for the whole model they do not: as soon as a lever changes one
 decision (a firm admitted or refused, a contract more), every later draw shifts to another firm
 or contract, and the two runs compare different luck. Here each draw is instead a function of
 ``(seed, process, year, key)``: the key names the firm (or the contract) the draw is for, so

@@ -1,4 +1,4 @@
-"""Property test: random small scenarios keep the invariants of DESIGN §1 in every year."""
+"""Property test: random small scenarios keep the invariants of docs/ODD.md §1 (Patterns) in every year."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Matchmaking on firm profiles, pinned on a hand-computable case (DESIGN §2, issue 7).
+"""Matchmaking on firm profiles, pinned on a hand-computable case (docs/ODD.md §7.17, issue 7).
 
 ``tests/fixtures/profiles/four_firms.csv`` on the two-firm catalogue: scrap replaces feldspar up
 to 15 % of a buyer's demand. Suppliers S1 (1000 t, x = 0 km) and S2 (400 t written as 400,000 kg,

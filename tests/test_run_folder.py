@@ -1,4 +1,4 @@
-"""The run folder of DESIGN §2: files, columns, balances, determinism, atomic writing."""
+"""The run folder (README, The run folder): files, columns, balances, determinism, atomic writing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``symbiosis_efficiency``: realised over optimal exchange surplus of the year (DESIGN §3).
+"""``symbiosis_efficiency``: realised over optimal exchange surplus of the year (docs/ODD.md §7.16).
 
 Both are before fixed yearly costs, at the year's prices; the optimum is a linear program over the
 delivering contracts and the candidates of the year (``simulation.exchange.optimum.year_optimum``).

@@ -1,4 +1,4 @@
-"""The ``ecodistrict compare`` command: arguments, and what it prints (DESIGN §2).
+"""The ``ecodistrict compare`` command: arguments, and what it prints (README, Comparing scenarios and reports).
 
 Kept apart from :mod:`analysis.compare` so that building the parser imports neither matplotlib
 nor seaborn: every ``ecodistrict`` command would otherwise pay for their import.

@@ -1,4 +1,4 @@
-"""The ``ecodistrict`` command line (DESIGN §2).
+"""The ``ecodistrict`` command line (README, Set-up and the sections per command).
 
 Bad input never shows a traceback: every problem is printed as ``file: field: message (fix)``
 on standard error and the command exits with code 2.

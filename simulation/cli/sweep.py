@@ -1,4 +1,4 @@
-"""The ``ecodistrict sweep`` command: arguments, and what it prints (DESIGN §2).
+"""The ``ecodistrict sweep`` command: arguments, and what it prints (README, Sweeps and sensitivity analysis).
 
 Kept apart from :mod:`simulation.sweeps.runner` so that building the parser imports neither Dask nor the
 model: every ``ecodistrict`` command would otherwise pay for their import.
