@@ -1,7 +1,7 @@
 """A growable table of typed numpy columns, for records the model appends to every year.
 
 Contracts, service-years and membership spells are kept this way rather than as Python objects:
-a row costs the bytes of its columns (DESIGN §6: memory per firm), and a year's rows are
+a row costs the bytes of its columns (memory per firm, README Benchmarks), and a year's rows are
 appended in one batch. Capacity grows by half when full, so appending is amortised O(1).
 """
 
@@ -43,3 +43,37 @@ class ColumnTable:
 
     def has(self, name: str) -> bool:
         return name in self._cols
+
+
+PAIR_BITS = 31  # firm unique_ids stay below 2**31, so two of them pack into one int64
+
+
+def pair_key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One int64 per ordered pair of firm unique_ids (``first · 2^31 + second``), for set tests."""
+    return first.astype(np.int64) * (1 << PAIR_BITS) + second.astype(np.int64)
+
+
+def pair_members(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two unique_ids packed in each key of :func:`pair_key`."""
+    return keys >> PAIR_BITS, keys & ((1 << PAIR_BITS) - 1)
+
+
+class Positions:
+    """Where each firm unique_id sits in one year's firm arrays (``-1``: not present).
+
+    The model's bulk arithmetic indexes firms by position ``n`` in the year's arrays; contracts,
+    trust and services name firms by unique_id. One lookup table turns the ones into the others.
+    """
+
+    def __init__(self, uid: np.ndarray):
+        self.uid = uid
+        self._table = np.full(int(uid.max(initial=0)) + 1, -1, dtype=np.int64)
+        self._table[uid] = np.arange(len(uid))
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of ``ids``; ids never seen (beyond the table) are ``-1`` too."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.full(len(ids), -1, dtype=np.int64)
+        inside = ids < len(self._table)
+        out[inside] = self._table[ids[inside]]
+        return out

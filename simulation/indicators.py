@@ -1,28 +1,26 @@
-"""District indicators (DESIGN §3), one row per simulated year.
+"""District indicators, one row per simulated year: one registry, :data:`REGISTRY`.
 
 Three families, as the Formigine lab scores firms: (a) circular performance, (b) territorial
-integration, (c) industrial symbiosis. Every formula is in ``docs/ODD.md``; the docstring of
-each function repeats it. Links are contracts that delivered in the year.
+integration, (c) industrial symbiosis; then the year's entry and enforcement counts. Each
+:class:`Indicator` is defined once, here: its name (the column of ``indicators.csv``), family,
+unit, kind (share, signed, amount, count), English and Italian labels, formula (repeated in
+docs/ODD.md) and how it is computed from the year's :class:`YearLedger`. Mesa's DataCollector
+collects them (:func:`model_reporters`); reports, comparisons and experiments read their names,
+families and labels from here. Links are contracts that delivered in the year.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import ArpackNoConvergence, eigs
 
-INDICATORS = (
-    "circular_input_rate", "landfill_diversion_rate", "waste_disposed_t", "byproduct_exchanged_t",
-    "energy_recovered_mwh", "water_reused_m3", "co2_avoided_t",
-    "local_closure_rate", "mean_exchange_distance_km", "plots_occupied_share", "firms", "jobs",
-    "service_coverage", "shared_services_active", "service_members", "service_savings_eur",
-    "symbiosis_links", "symbiotic_firm_share", "linkage_density", "connectance", "cyclicity",
-    "net_savings_eur", "symbiosis_efficiency",
-)
-
+from simulation.columns import pair_key
 
 FLOW_QUANTITIES = ("generated", "exchanged", "treated", "disposed", "demand", "received", "virgin")
 
@@ -137,43 +135,212 @@ def cyclicity(supplier: np.ndarray, buyer: np.ndarray) -> float:
     return best
 
 
-def measure(ledger: YearLedger, family: np.ndarray) -> dict[str, float]:
-    """All indicators of one year, over the firms present during the year."""
-    firm_uids = ledger.firm_uids
-    material, energy, water = (family == f for f in ("material", "energy", "water"))
-    n_firms = len(firm_uids)
-    # directed firm pairs with a delivering contract (uids < 2**31, so one int64 names a pair)
-    n_pairs = len(np.unique(ledger.supplier.astype(np.int64) * (1 << 31) + ledger.buyer))
-    linked = np.union1d(np.union1d(ledger.supplier, ledger.buyer), ledger.service_firms)
-    symbiotic = np.count_nonzero(np.isin(firm_uids, linked))
-    mat_contract = material[ledger.residue] if len(ledger.residue) else np.zeros(0, dtype=bool)
-    mat_q = ledger.delivered[mat_contract]
-    family_closure = [_ratio(ledger.exchanged[f].sum(), ledger.generated[f].sum())
-                      for f in (material, energy, water) if ledger.generated[f].sum() > 0]
-    return {
-        "circular_input_rate": _ratio(ledger.received[material].sum(), ledger.demand[material].sum()),
-        "landfill_diversion_rate": (1.0 - _ratio(ledger.disposed[material].sum(), ledger.generated[material].sum())
-                                    if ledger.generated[material].sum() > 0 else 0.0),
-        "waste_disposed_t": float(ledger.disposed[material].sum()),
-        "byproduct_exchanged_t": float(ledger.exchanged[material].sum()),
-        "energy_recovered_mwh": float(ledger.exchanged[energy].sum()),
-        "water_reused_m3": float(ledger.exchanged[water].sum()),
-        "co2_avoided_t": float(ledger.co2_avoided_t.sum()) + ledger.service_co2_avoided_t,
-        "local_closure_rate": float(np.mean(family_closure)) if family_closure else 0.0,
-        "mean_exchange_distance_km": (float(np.average(ledger.distance_km[mat_contract], weights=mat_q))
-                                      if mat_q.sum() > 0 else float("nan")),
-        "plots_occupied_share": ledger.plots_occupied_share,
-        "firms": n_firms,
-        "jobs": ledger.jobs,
-        "service_coverage": _ratio(np.count_nonzero(np.isin(firm_uids, ledger.service_firms)), n_firms),
-        "shared_services_active": int(ledger.services_active),
-        "service_members": int(ledger.service_memberships),
-        "service_savings_eur": float(ledger.service_savings_eur),
-        "symbiosis_links": int(len(ledger.supplier)),
-        "symbiotic_firm_share": _ratio(symbiotic, n_firms),
-        "linkage_density": _ratio(n_pairs, n_firms),
-        "connectance": _ratio(n_pairs, n_firms * (n_firms - 1)),
-        "cyclicity": cyclicity(ledger.supplier, ledger.buyer),
-        "net_savings_eur": float(ledger.surplus_eur.sum()),
-        "symbiosis_efficiency": symbiosis_efficiency(ledger.realised_gross_eur, ledger.optimal_gross_eur),
-    }
+class YearView:
+    """One year's ledger with the pieces several indicators share, each computed once."""
+
+    def __init__(self, ledger: YearLedger, family: np.ndarray, entry, enforcement, exits: int):
+        self.led, self.entry, self.enforcement, self.exits = ledger, entry, enforcement, exits
+        self.material, self.energy, self.water = (family == f for f in ("material", "energy", "water"))
+        self.n_firms = len(ledger.firm_uids)
+
+    @cached_property
+    def n_pairs(self) -> int:
+        """Directed firm pairs with a delivering contract."""
+        return len(np.unique(pair_key(self.led.supplier, self.led.buyer)))
+
+    @cached_property
+    def symbiotic(self) -> int:
+        led = self.led
+        linked = np.union1d(np.union1d(led.supplier, led.buyer), led.service_firms)
+        return np.count_nonzero(np.isin(led.firm_uids, linked))
+
+    @cached_property
+    def mat_contract(self) -> np.ndarray:
+        return self.material[self.led.residue] if len(self.led.residue) else np.zeros(0, dtype=bool)
+
+    @cached_property
+    def mat_q(self) -> np.ndarray:
+        return self.led.delivered[self.mat_contract]
+
+    @cached_property
+    def family_closure(self) -> list[float]:
+        led = self.led
+        return [_ratio(led.exchanged[f].sum(), led.generated[f].sum())
+                for f in (self.material, self.energy, self.water) if led.generated[f].sum() > 0]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: column name, family, unit, kind (``share`` in [0, 1], ``signed``, ``amount``
+    ≥ 0, ``count``), labels in English and Italian, its formula in words, and its computation."""
+
+    name: str
+    family: str
+    unit: str
+    kind: str
+    label_en: str
+    label_it: str
+    formula: str
+    compute: Callable[[YearView], float] = field(repr=False)
+
+
+REGISTRY: tuple[Indicator, ...] = (
+    Indicator("circular_input_rate", "circular", "share", "share",
+              "Circular input rate", "Tasso di input circolare",
+              "Σ received / Σ demand over material inputs",
+              lambda y: _ratio(y.led.received[y.material].sum(), y.led.demand[y.material].sum())),
+    Indicator("landfill_diversion_rate", "circular", "share", "share",
+              "Landfill diversion rate", "Residui sottratti allo smaltimento",
+              "1 − Σ disposed / Σ generated over material residues (0 when nothing is generated)",
+              lambda y: (1.0 - _ratio(y.led.disposed[y.material].sum(), y.led.generated[y.material].sum())
+                         if y.led.generated[y.material].sum() > 0 else 0.0)),
+    Indicator("waste_disposed_t", "circular", "t/yr", "amount",
+              "Waste disposed (t)", "Rifiuti smaltiti (t)",
+              "Σ disposed over material residues",
+              lambda y: float(y.led.disposed[y.material].sum())),
+    Indicator("byproduct_exchanged_t", "circular", "t/yr", "amount",
+              "By-products exchanged (t)", "Sottoprodotti scambiati (t)",
+              "Σ exchanged over material residues (contracts and services)",
+              lambda y: float(y.led.exchanged[y.material].sum())),
+    Indicator("energy_recovered_mwh", "circular", "MWh/yr", "amount",
+              "Energy recovered (MWh)", "Energia recuperata (MWh)",
+              "Σ exchanged over energy residues",
+              lambda y: float(y.led.exchanged[y.energy].sum())),
+    Indicator("water_reused_m3", "circular", "m3/yr", "amount",
+              "Water reused (m³)", "Acqua riutilizzata (m³)",
+              "Σ exchanged over water residues",
+              lambda y: float(y.led.exchanged[y.water].sum())),
+    Indicator("co2_avoided_t", "circular", "tCO2/yr", "signed",
+              "CO₂ avoided (t)", "CO₂ evitata (t)",
+              "Σ contracts q·(co2_disposal + ratio·co2_virgin − co2_per_km·d) + services' disposal and virgin "
+              "production avoided",
+              lambda y: float(y.led.co2_avoided_t.sum()) + y.led.service_co2_avoided_t),
+    Indicator("local_closure_rate", "territorial", "share", "share",
+              "Local closure rate", "Chiusura locale dei cicli",
+              "mean over families with residues of Σ exchanged / Σ generated",
+              lambda y: float(np.mean(y.family_closure)) if y.family_closure else 0.0),
+    Indicator("mean_exchange_distance_km", "territorial", "km", "amount",
+              "Mean exchange distance (km)", "Distanza media degli scambi (km)",
+              "quantity-weighted mean distance of material contracts (empty without any)",
+              lambda y: (float(np.average(y.led.distance_km[y.mat_contract], weights=y.mat_q))
+                         if y.mat_q.sum() > 0 else float("nan"))),
+    Indicator("plots_occupied_share", "territorial", "share", "share",
+              "Plots occupied", "Lotti occupati",
+              "plots with a firm / plots",
+              lambda y: y.led.plots_occupied_share),
+    Indicator("firms", "territorial", "firms", "count",
+              "Firms", "Imprese",
+              "firms present during the year",
+              lambda y: y.n_firms),
+    Indicator("jobs", "territorial", "persons", "count",
+              "Jobs", "Addetti",
+              "employees of the firms present",
+              lambda y: y.led.jobs),
+    Indicator("service_coverage", "territorial", "share", "share",
+              "Shared-service coverage", "Copertura dei servizi condivisi",
+              "firms in ≥ 1 shared service / firms",
+              lambda y: _ratio(np.count_nonzero(np.isin(y.led.firm_uids, y.led.service_firms)), y.n_firms)),
+    Indicator("shared_services_active", "territorial", "services", "count",
+              "Shared services running", "Servizi condivisi attivi",
+              "shared services running",
+              lambda y: int(y.led.services_active)),
+    Indicator("service_members", "territorial", "memberships", "count",
+              "Service memberships", "Adesioni ai servizi",
+              "memberships of shared services",
+              lambda y: int(y.led.service_memberships)),
+    Indicator("service_savings_eur", "territorial", "EUR/yr", "signed",
+              "Savings from shared services (EUR/yr)", "Risparmi dai servizi condivisi (EUR/anno)",
+              "Σ members' stand-alone cost − payment",
+              lambda y: float(y.led.service_savings_eur)),
+    Indicator("symbiosis_links", "symbiosis", "contracts", "count",
+              "Symbiosis links", "Legami di simbiosi",
+              "contracts that delivered in the year",
+              lambda y: int(len(y.led.supplier))),
+    Indicator("symbiotic_firm_share", "symbiosis", "share", "share",
+              "Firms in symbiosis", "Imprese in simbiosi",
+              "firms in a delivering contract or a shared service / firms",
+              lambda y: _ratio(y.symbiotic, y.n_firms)),
+    Indicator("linkage_density", "symbiosis", "pairs per firm", "amount",
+              "Linkage density (links per firm)", "Densità dei legami (legami per impresa)",
+              "directed firm pairs with a delivering contract / firms",
+              lambda y: _ratio(y.n_pairs, y.n_firms)),
+    Indicator("connectance", "symbiosis", "share", "share",
+              "Connectance", "Connettanza",
+              "directed linked pairs / (firms · (firms − 1))",
+              lambda y: _ratio(y.n_pairs, y.n_firms * (y.n_firms - 1))),
+    Indicator("cyclicity", "symbiosis", "eigenvalue", "amount",
+              "Cyclicity", "Ciclicità",
+              "largest eigenvalue of the firm-to-firm adjacency matrix",
+              lambda y: cyclicity(y.led.supplier, y.led.buyer)),
+    Indicator("net_savings_eur", "symbiosis", "EUR/yr", "signed",
+              "Net savings (EUR/yr)", "Risparmi netti (EUR/anno)",
+              "Σ contracts q·unit surplus − fixed yearly cost",
+              lambda y: float(y.led.surplus_eur.sum())),
+    Indicator("symbiosis_efficiency", "symbiosis", "share", "share",
+              "Symbiosis efficiency", "Efficienza della simbiosi",
+              "realised / optimal exchange surplus before fixed costs",
+              lambda y: symbiosis_efficiency(y.led.realised_gross_eur, y.led.optimal_gross_eur)),
+    Indicator("applicants", "entry", "firms", "count",
+              "Applicants", "Richiedenti",
+              "applicants screened in the year",
+              lambda y: y.entry.applicants),
+    Indicator("admitted", "entry", "firms", "count",
+              "Admitted", "Ammessi",
+              "applicants admitted",
+              lambda y: y.entry.admitted),
+    Indicator("rejected", "entry", "firms", "count",
+              "Rejected", "Respinti",
+              "applicants rejected, all reasons",
+              lambda y: y.entry.rejected),
+    Indicator("exits", "entry", "firms", "count",
+              "Exits", "Uscite",
+              "firms that left at the end of the year",
+              lambda y: y.exits),
+    Indicator("rejected_rule", "entry", "firms", "count",
+              "Rejected by the rule", "Respinti dalla regola",
+              "rejected by the admission rule (score, quota)",
+              lambda y: y.entry.rejected_rule),
+    Indicator("rejected_sector", "entry", "firms", "count",
+              "Rejected by sector limits", "Respinti per limiti di settore",
+              "rejected by sector exclusions or quotas",
+              lambda y: y.entry.rejected_sector),
+    Indicator("rejected_no_plot", "entry", "firms", "count",
+              "Rejected for want of a plot", "Respinti per mancanza di lotti",
+              "admitted but no plot fits",
+              lambda y: y.entry.rejected_no_plot),
+    Indicator("excluded", "enforcement", "firms", "count",
+              "Excluded", "Esclusi",
+              "firms excluded for violated commitments",
+              lambda y: y.enforcement.excluded),
+    Indicator("fines_eur", "enforcement", "EUR/yr", "amount",
+              "Fines (EUR)", "Sanzioni (EUR)",
+              "fines for violated commitments",
+              lambda y: y.enforcement.fines_eur),
+    Indicator("land_discount_eur", "entry", "EUR", "amount",
+              "Land discounts (EUR)", "Sconti sul prezzo dei lotti (EUR)",
+              "land-price discounts granted to admitted high scorers",
+              lambda y: y.entry.land_discount_eur),
+)
+
+BY_NAME = {i.name: i for i in REGISTRY}
+FAMILY_ORDER = ("circular", "territorial", "symbiosis")
+# The district's indicators, the default outcomes of an experiment; the counts follow them in indicators.csv.
+INDICATORS = tuple(i.name for i in REGISTRY if i.family in FAMILY_ORDER)
+COLUMNS = tuple(i.name for i in REGISTRY)
+
+
+def measure(ledger: YearLedger, family: np.ndarray, entry, enforcement, exits: int) -> dict[str, float]:
+    """Every indicator of one year (firms present during the year), in registry order.
+
+    ``family`` is each resource's family; ``entry`` and ``enforcement`` the year's
+    :class:`~simulation.policy.admission.EntryCounts` and
+    :class:`~simulation.policy.enforcement.EnforcementCounts`; ``exits`` the firms that left.
+    """
+    view = YearView(ledger, family, entry, enforcement, exits)
+    return {"year": ledger.year, **{i.name: i.compute(view) for i in REGISTRY}}
+
+
+def model_reporters() -> dict[str, Callable]:
+    """Mesa DataCollector model reporters: the year and every registered indicator, read from the
+    model's :attr:`~simulation.model.EcoDistrictModel.indicators` of the year just settled."""
+    return {name: (lambda model, name=name: model.indicators[name]) for name in ("year", *COLUMNS)}

@@ -46,7 +46,7 @@ def test_policy_window_switches_subsidy_on_and_off():
     subsidies = []
     while model.running:
         model.step()
-        subsidies.append(float(model.authority.prices.subsidy.max()))
+        subsidies.append(float(model.authority.effects.subsidy.max()))
     assert subsidies == [0.0, 10.0, 0.0]
     savings = [row["net_savings_eur"] for row in model.indicator_rows]
     assert savings[1] - savings[0] == 750 * 10
@@ -64,7 +64,7 @@ def test_partner_exit_ends_contract_and_partner_falls_back_to_virgin():
     model.step()
     assert model.contracts.status[0] == Status.PARTNER_EXIT
     assert model.contracts.end_year[0] == 2026
-    assert len(model.firm_by_uid) == 0 and model.plots.occupants.sum() == 0
+    assert len(model.firms()) == 0 and model.plots.occupants.sum() == 0
 
 
 def test_expiring_contract_is_renewed_when_still_profitable():
@@ -78,15 +78,15 @@ def test_disruption_breaks_contract_and_costs_trust():
     model = two_firms(behaviour={"contracts": {"disruption_probability": 1.0}})
     model.step()
     assert model.contracts.status[0] == Status.BROKEN
-    supplier = model.firm_by_uid[int(model.contracts.supplier[0])]
+    supplier = model.firm(int(model.contracts.supplier[0]))
     # trust 0.5 grew by 0.1 × (1 − 0.5) on delivery, then lost half on the break
-    assert supplier.trust_in(int(model.contracts.buyer[0])) == 0.55 * 0.5
+    assert model.trust.between(supplier.unique_id, int(model.contracts.buyer[0])) == 0.55 * 0.5
 
 
 def test_lasting_losses_make_a_firm_leave():
     model = two_firms(policy={"virgin_levy": {"eur_per_t": 300}}, behaviour={"exit": {"loss_years": 2}})
     run_checking_invariants(model)
-    buyer_exit = [f for f in model.departed if f.exit_reason == "losses"]
+    buyer_exit = [f for f in model.exited if f.exit_reason == "losses"]
     assert len(buyer_exit) == 1 and buyer_exit[0].exit_year == 2027
 
 

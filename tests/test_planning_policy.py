@@ -32,7 +32,10 @@ import pytest
 import yaml
 
 from simulation.exchange.contracts import Status
-from simulation.exchange.market import SubstitutionTable, Terms, Transport, fixed_yearly_cost
+from simulation.exchange.surplus import fixed_yearly_cost
+from simulation.policy.effects import PolicyEffects
+from simulation.policy.enforcement import violates
+from simulation.world import SubstitutionTable, Transport
 from simulation.runs import build_model
 from simulation.inputs.scenario import deep_merge, validate_scenario_data
 from tests.conftest import FIXTURES, TWO_FIRMS, run_checking_invariants
@@ -256,7 +259,7 @@ def test_published_flows_are_visible_beyond_the_radius_of_action():
     shown = press_alone(policy=commitments(publish_flows=True))
     shown.step()
     assert len(shown.contracts) == 1
-    assert shown.firm_by_uid[shown.contracts.buyer[0]].commitment.publish_flows
+    assert shown.firm(shown.contracts.buyer[0]).commitment.publish_flows
 
 
 def test_facilitator_reach_limits_the_platform():
@@ -339,11 +342,10 @@ def test_service_commitment_is_broken_only_when_such_a_service_runs_without_the_
     model = press_alone(policy=commitments(publish_flows=True))
     model.step()
     press = next(f for f in model.all_firms() if f.score is not None)
-    authority = model.authority
     object.__setattr__(press, "commitment", type(press.commitment)(False, 0.0, 2026, ("canteen",)))
-    assert not authority.violates(press, 2026, 0, 0, (set(), {}))
-    assert authority.violates(press, 2026, 0, 0, ({"canteen"}, {}))
-    assert not authority.violates(press, 2026, 0, 0, ({"canteen"}, {press.unique_id: {"canteen"}}))
+    assert not violates(press.commitment, press.unique_id, 2026, 0, 0, (set(), {}))
+    assert violates(press.commitment, press.unique_id, 2026, 0, 0, ({"canteen"}, {}))
+    assert not violates(press.commitment, press.unique_id, 2026, 0, 0, ({"canteen"}, {press.unique_id: {"canteen"}}))
 
 
 # ---------------------------------------------------------------------------------------------- instruments
@@ -363,13 +365,13 @@ def test_treatment_subsidy_pays_a_share_of_pre_treatment():
 
 def test_pipe_capex_subsidy_lowers_the_fixed_yearly_cost_of_a_pipe():
     subs = SubstitutionTable(np.array([0]), np.array([1]), np.array([1.0]), np.array([1.0]), np.array([0.0]))
-    transport = Transport(*(np.zeros(2) for _ in range(4)), pipe_eur_per_km_yr=np.array([50_000.0, 0.0]))
-    terms = dict(bargaining_power_supplier=0.5, risk_premium_share=0.2, initial_trust=0.5,
-                 transaction_cost_eur_per_yr=1000, candidates_per_firm=5, district_wide_search=False)
+    transport = Transport(*(np.zeros(2) for _ in range(4)), pipe_eur_per_km_yr=np.array([50_000.0, 0.0]),
+                          by_truck=np.zeros(2, dtype=bool))
+    none = PolicyEffects(*(np.zeros(2) for _ in range(4)))
     rows, km = np.array([0]), np.array([2.0])
-    assert fixed_yearly_cost(rows, km, subs, transport, Terms(**terms)) == pytest.approx([101_000])
-    assert fixed_yearly_cost(rows, km, subs, transport, Terms(**terms, pipe_capex_subsidy_share=0.33)) == \
-        pytest.approx([1000 + 0.67 * 100_000])
+    assert fixed_yearly_cost(rows, km, subs, transport, 1000, none) == pytest.approx([101_000])
+    subsidised = PolicyEffects(*(np.zeros(2) for _ in range(4)), pipe_capex_share=0.33)
+    assert fixed_yearly_cost(rows, km, subs, transport, 1000, subsidised) == pytest.approx([1000 + 0.67 * 100_000])
 
 
 def test_virgin_levy_applies_to_the_listed_inputs_only():
@@ -403,7 +405,7 @@ def test_service_commitment_is_checked_through_the_services_book():
     while model.running:
         model.step()
         running, member_of = model.authority.service_kinds()
-        bound = [f for f in model.firm_by_uid.values() if f.commitment is not None]
+        bound = [f for f in model.firms() if f.commitment is not None]
         expected = sum("canteen" in running and "canteen" not in member_of.get(f.unique_id, set()) for f in bound)
         assert model.authority.enforcement_this_year.violations == expected
         seen, violations = seen + len(bound), violations + expected

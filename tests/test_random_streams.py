@@ -64,7 +64,7 @@ def test_paired_scenarios_see_the_same_applicants_and_the_same_incumbent_activit
     assert decisions[baseline] != decisions[threshold]  # the lever did change who settled
 
     def activity(model):
-        return {f.draw_key: f.activity for f in model.firm_by_uid.values()}
+        return {f.draw_key: f.activity for f in model.firms()}
 
     a, b = activity(baseline), activity(threshold)
     shared = a.keys() & b.keys()

@@ -1,4 +1,4 @@
-"""The economics of one exchange, computed by hand (DESIGN §5: a two-firm case pins the model).
+"""The economics of one exchange, computed by hand (docs/ODD.md §7.8: a two-firm case pins the model).
 
 Supplier emits 1000 t/yr of scrap; buyer needs 5000 t/yr of feldspar, of which scrap may replace
 15 %; plots 2 km apart. Disposal avoided 25 + 9 (inert landfill tax) = 34 EUR/t; virgin price 60;
@@ -53,7 +53,7 @@ def test_indicators_match_hand_calculation(run):
 def test_each_side_gains_its_nash_share(run):
     """Both firms end the year better off than without the exchange, by the hand-computed gains."""
     _, model = run
-    supplier, buyer = sorted(model.firm_by_uid.values(), key=lambda f: f.archetype)
+    supplier, buyer = sorted(model.firms(), key=lambda f: f.archetype)
     margin = 10_000_000 * 0.1
     # Without the exchange the supplier would pay the landfill tax on all 1000 t, which the
     # reference cost (catalogue prices, no policy) leaves out: its profit would be margin − 9,000.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import mesa
 
+from simulation.exchange.market import Terms
+
 
 class Facilitator(mesa.Agent):
     """Makes partners visible district-wide, lists more of them, and lowers transaction costs.
 
-    Firms without it know partners only within their own radius of action (DESIGN §1 step 4).
+    Firms without it know partners only within their own radius of action (docs/ODD.md §7.5).
     As park manager (policy ``park_manager``, its own switch) it runs the shared services: it takes
     over each service's coordination cost, at a yearly cost of its own paid by the public.
     """
@@ -37,7 +39,8 @@ class Facilitator(mesa.Agent):
 
     def candidates_per_firm(self, own_search: int) -> int:
         """How many partners per residue a firm examines: the platform's list when active."""
-        return max(own_search, self.model.scenario.policy.facilitator.candidates_per_firm) if self.active else own_search
+        listed = self.model.scenario.policy.facilitator.candidates_per_firm
+        return max(own_search, listed) if self.active else own_search
 
     def transaction_cost(self, base_eur_per_yr: float) -> float:
         return base_eur_per_yr * (1.0 - self.transaction_cost_reduction)
@@ -52,3 +55,19 @@ class Facilitator(mesa.Agent):
         """Farthest partner the platform lists (``inf``: up to each residue's transport reach)."""
         reach = self.model.scenario.policy.facilitator.reach_km
         return float("inf") if reach is None else float(reach)
+
+    def terms(self, behaviour) -> Terms:
+        """The year's negotiation terms: the scenario's ``behaviour`` (negotiation, contract
+        duration), with what the platform changes this year (search, listings, transaction cost)."""
+        neg = behaviour.negotiation
+        base = neg.transaction_cost_eur_per_yr + neg.setup_cost_eur / behaviour.contracts.duration_years
+        return Terms(
+            bargaining_power_supplier=neg.bargaining_power_supplier,
+            risk_premium_share=neg.risk_premium_share,
+            initial_trust=neg.initial_trust,
+            transaction_cost_eur_per_yr=self.transaction_cost(base),
+            candidates_per_firm=self.candidates_per_firm(neg.candidates_per_firm),
+            district_wide_search=self.district_wide_search,
+            platform_candidates_per_firm=self.listing_length(neg.candidates_per_firm),
+            platform_reach_km=self.reach_km,
+        )

@@ -33,25 +33,46 @@ class Firm(mesa.Agent):
         self.score: float | None = None  # None for incumbents (never screened)
         self.commitment = None  # a planning_authority.Commitment, or None
         self.violations = 0
-        self.fine_due_eur = 0.0  # fines of this year, paid at settlement
         self.fines_paid_eur = 0.0
         self.excluded = False
 
-    def book_profit(self, profit_eur: float) -> None:
-        """Record this year's profit, net of any fine due; count consecutive loss-making years."""
-        self.profit_eur = profit_eur - self.fine_due_eur
-        self.fines_paid_eur += self.fine_due_eur
-        self.fine_due_eur = 0.0
+    def book_profit(self, profit_eur: float, fine_eur: float) -> None:
+        """Record this year's profit (EUR), net of the fine due this year; count consecutive
+        loss-making years."""
+        self.profit_eur = profit_eur - fine_eur
+        self.fines_paid_eur += fine_eur
         self.loss_years = self.loss_years + 1 if self.profit_eur < 0 else 0
 
-    def trust_in(self, partner: int) -> float:
-        """This firm's trust in ``partner`` (a firm's unique_id)."""
-        return self.model.trust.between(self.unique_id, partner)
+    @staticmethod
+    def draw_keys(firms: list[Firm]) -> np.ndarray:
+        """The firms' keys in the random streams (uint64), in the order given."""
+        return np.array([f.draw_key for f in firms], dtype=np.uint64)
 
-    @property
-    def services(self) -> list[int]:
-        """Unique ids of the shared services this firm belongs to now."""
-        return self.model.services.memberships_of(self.unique_id)
+    @staticmethod
+    def book_profits(firms: list[Firm], profit_eur: np.ndarray, fines_eur: np.ndarray | None) -> None:
+        """Hand each firm (the year's order) its profit and the fine it owes (``None``: no fines)."""
+        fines = np.zeros(len(firms)) if fines_eur is None else fines_eur
+        for firm, p, fine in zip(firms, profit_eur.tolist(), fines.tolist()):
+            firm.book_profit(p, fine)
+
+    @staticmethod
+    def initial_activity(z: float, rule) -> float:
+        """A new firm's activity level: ``clip(exp(initial_sd · z), minimum, maximum)`` for its draw ``z``
+        (``rule``: the scenario's ``behaviour.activity``)."""
+        activity = float(np.exp(rule.initial_sd * z))
+        return min(max(activity, rule.minimum), rule.maximum)
+
+    @staticmethod
+    def next_activity(activity: np.ndarray, growth_z: np.ndarray, shocked: np.ndarray,
+                      rule) -> tuple[np.ndarray, np.ndarray]:
+        """Each firm's activity after a lognormal step, and its output this year (vectorised).
+
+        ``a ← clip(a · exp(μ + σ·z), minimum, maximum)``; output is ``a``, or ``a · (1 − shock_size)``
+        for a shocked firm (the shock does not carry over). ``rule``: the scenario's
+        ``behaviour.activity``.
+        """
+        level = np.clip(activity * np.exp(rule.growth_mean + rule.growth_sd * growth_z), rule.minimum, rule.maximum)
+        return level, np.where(shocked, level * (1.0 - rule.shock_size), level)
 
     @staticmethod
     def accepts_service_share(payment_eur: np.ndarray, standalone_eur: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ class Status(IntEnum):
         return self.name.lower()
 
 
-# Narrow integer types keep the book small (DESIGN §6: ≤ 2 KB retained per firm); money and
+# Narrow integer types keep the book small (memory target ≤ 2 KB retained per firm, README Benchmarks); money and
 # quantities stay float64 so that hand-computed cases match exactly.
 _COLUMNS: dict[str, type] = {
     "supplier": np.int32,       # firm unique_id
@@ -70,3 +70,9 @@ class ContractBook:
     def close(self, rows: np.ndarray, year: int, status: Status) -> None:
         self.status[rows] = status
         self.end_year[rows] = year
+
+    def close_of_firms(self, firm_uids: np.ndarray, year: int) -> None:
+        """End the active contracts of firms that leave the district (status ``partner_exit``)."""
+        active = self.active_rows()
+        self.close(active[np.isin(self.supplier[active], firm_uids) | np.isin(self.buyer[active], firm_uids)],
+                   year, Status.PARTNER_EXIT)

@@ -1,8 +1,8 @@
-"""The optimal allocation of residues over a set of exchange links (DESIGN §3, §6).
+"""The optimal allocation of residues over a set of exchange links (docs/ODD.md §7.16).
 
 A **link** is a possible exchange (supplier, buyer, substitution row) with a surplus per unit of
 residue ``u`` and a fixed yearly cost ``F`` (transaction cost plus annualised pipe capex), both
-from :mod:`simulation.exchange.market` (``unit_surplus``, ``fixed_yearly_cost``), so the optimum is
+from :mod:`simulation.exchange.surplus` (``unit_surplus``, ``fixed_yearly_cost``), so the optimum is
 valued exactly as the negotiation values a deal. The optimal allocation chooses a quantity
 ``x ≥ 0`` (residue units per year) per link to
 
@@ -32,6 +32,7 @@ it that way each simulated year (``matchmake --optimal`` solves the fixed-charge
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,15 +40,20 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from simulation.exchange.market import (Candidates, Prices, SubstitutionTable, Terms, Transport, contract_keys,
-                               fixed_yearly_cost, unit_surplus)
+from simulation.exchange.contracts import ContractBook
+from simulation.exchange.market import Market, Terms
+from simulation.exchange.search import Candidates, contract_keys, find_candidates
+from simulation.exchange.surplus import fixed_yearly_cost, unit_surplus
+from simulation.policy.effects import PolicyEffects
+from simulation.world import SubstitutionTable, Transport
+from simulation.year_state import YearState
 
 MIP_REL_GAP = 1e-6       # HiGHS stops when (bound − value) / value ≤ this
 EPS = 1e-9               # residue units below which a quantity is nothing
 
 
 @dataclass(frozen=True)
-class Allocation:
+class OptimalAllocation:
     """Quantities per link (residue units/yr, in the order given) and the value they reach."""
 
     quantity: np.ndarray
@@ -71,7 +77,7 @@ def stand_alone_quantity(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarra
 
 def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray, unit_surplus: np.ndarray,
                        fixed_cost: np.ndarray, supply: np.ndarray, demand: np.ndarray, row_cap: np.ndarray,
-                       subs: SubstitutionTable, time_limit: float | None = None) -> Allocation:
+                       subs: SubstitutionTable, time_limit: float | None = None) -> OptimalAllocation:
     """Best allocation of residues over the links (positions ``n`` index the capacity tables).
 
     ``supply`` (N × R, residue units), ``demand`` (N × R, input units) and ``row_cap`` (N × S, input
@@ -83,12 +89,12 @@ def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray,
     m = len(supplier)
     quantity = np.zeros(m)
     if m == 0:
-        return Allocation(quantity, 0.0, 0.0, 0, True)
+        return OptimalAllocation(quantity, 0.0, 0.0, 0, True)
     q_max = stand_alone_quantity(supplier, buyer, row, supply, demand, row_cap, subs)
     best = q_max * unit_surplus - fixed_cost
     useful = np.flatnonzero((q_max > EPS) & (unit_surplus > 0) & (best > 0))
     if len(useful) == 0:
-        return Allocation(quantity, 0.0, 0.0, 0, True)
+        return OptimalAllocation(quantity, 0.0, 0.0, 0, True)
 
     n, n_res, n_sub = supply.shape[0], supply.shape[1], row_cap.shape[1]
     sp, bp, s = supplier[useful], buyer[useful], row[useful]
@@ -128,7 +134,7 @@ def optimal_allocation(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray,
         bound += solved_bound
     else:
         optimal = True
-    return Allocation(quantity, value, max(bound, value), len(joint), optimal)
+    return OptimalAllocation(quantity, value, max(bound, value), len(joint), optimal)
 
 
 def _dominated_inputs(key_idx: np.ndarray, m: int, cap_of_key: np.ndarray) -> np.ndarray:
@@ -201,13 +207,14 @@ def _solve_mip(joint, link, key_idx, coef, shared, cap_of_key, q_max, u, fixed, 
 
 def year_optimum(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray, distance_km: np.ndarray,
                  delivered: np.ndarray, candidates: Candidates, generated: np.ndarray, demand: np.ndarray,
-                 subs: SubstitutionTable, transport: Transport, prices: Prices, terms: Terms) -> tuple[float, float]:
+                 subs: SubstitutionTable, transport: Transport, effects: PolicyEffects,
+                 terms: Terms) -> tuple[float, float]:
     """The year's realised and optimal exchange surplus before fixed costs, EUR/yr (``symbiosis_efficiency``).
 
     ``supplier, buyer, row, distance_km, delivered`` describe the contracts delivering this year
     (positions ``n``); ``candidates`` are the other links the optimum may use (the model passes the
     year's candidates and those its search finds on the firms' whole flows). All are valued at this
-    year's prices (:func:`~simulation.exchange.market.unit_surplus` ``u``):
+    year's prices (:func:`~simulation.exchange.surplus.unit_surplus` ``u``):
 
     * realised = ``Σ_contracts delivered · u``;
     * optimal = ``max Σ_links x · u`` over the links = the delivering contracts and the candidates
@@ -229,14 +236,34 @@ def year_optimum(supplier: np.ndarray, buyer: np.ndarray, row: np.ndarray, dista
     c_sup, c_buy, c_row, c_dist = (candidates.supplier[new], candidates.buyer[new], candidates.row[new],
                                    candidates.distance_km[new])
     q_max = stand_alone_quantity(c_sup, c_buy, c_row, generated, demand, row_cap, subs)
-    pays = q_max * unit_surplus(c_row, c_dist, subs, transport, prices) \
-        - fixed_yearly_cost(c_row, c_dist, subs, transport, terms) > 0
+    pays = q_max * unit_surplus(c_row, c_dist, subs, transport, effects) \
+        - fixed_yearly_cost(c_row, c_dist, subs, transport, terms.transaction_cost_eur_per_yr, effects) > 0
     links_sup = np.concatenate([supplier, c_sup[pays]])
     links_buy = np.concatenate([buyer, c_buy[pays]])
     links_row = np.concatenate([row, c_row[pays]])
     links_dist = np.concatenate([distance_km, c_dist[pays]])
-    u = unit_surplus(links_row, links_dist, subs, transport, prices)
+    u = unit_surplus(links_row, links_dist, subs, transport, effects)
     realised = float((delivered * u[: len(supplier)]).sum())
     allocation = optimal_allocation(links_sup, links_buy, links_row, u, np.zeros(len(u)), generated, demand,
                                     row_cap, subs)
     return realised, allocation.bound
+
+
+def realised_and_optimal(market: Market, candidates: Candidates, contracts: ContractBook, state: YearState,
+                         subs: SubstitutionTable, transport: Transport, effects: PolicyEffects,
+                         terms: Terms) -> tuple[float, float]:
+    """The year's realised and optimal exchange surplus before fixed costs, EUR/yr, over these links:
+    the contracts delivering this year, the year's ``candidates`` (those the negotiation examined),
+    and the candidates the same search (radius of action, nearest partners, facilitator) finds on
+    the firms' whole flows, as if nothing were under contract, so that lock-in into earlier
+    contracts counts; capacities: the firms' whole residue and demand (:func:`year_optimum`)."""
+    generated, demand = state.generated, state.demand
+    whole = dataclasses.replace(market, supply_left=generated, input_left=demand,
+                                row_cap_left=subs.max_share[None, :] * demand[:, subs.input])
+    links = Candidates.concat([candidates, find_candidates(whole, subs, transport, terms, effects.published)])
+    c = contracts
+    rows = c.active_rows()
+    rows = rows[c.delivered[rows] > 0]
+    return year_optimum(state.positions(c.supplier[rows]), state.positions(c.buyer[rows]),
+                        c.substitution[rows].astype(np.int64), c.distance_km[rows], c.delivered[rows],
+                        links, generated, demand, subs, transport, effects, terms)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.columns import pair_key, pair_members
+
 
 def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One integer per unordered pair of firm unique_ids."""
-    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    return lo * (1 << 31) + hi
+    """One integer per unordered pair of firm unique_ids (the smaller id first)."""
+    return pair_key(np.minimum(a, b), np.maximum(a, b))
 
 
 class TrustLedger:
@@ -61,7 +62,8 @@ class TrustLedger:
         """Drop pairs involving firms that left the district (they will not trade again)."""
         if not len(self._keys) or len(firm_uids) == 0:
             return
-        keep = ~(np.isin(self._keys >> 31, firm_uids) | np.isin(self._keys & ((1 << 31) - 1), firm_uids))
+        first, second = pair_members(self._keys)
+        keep = ~(np.isin(first, firm_uids) | np.isin(second, firm_uids))
         self._keys, self._values = self._keys[keep], self._values[keep]
 
     def _set(self, keys: np.ndarray, update) -> None:

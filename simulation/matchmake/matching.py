@@ -4,11 +4,11 @@ profile file.
 The Formigine lab, ENEA's symbiosis platform and SYNERGie list firms' inputs and outputs and propose
 matches. This module does that job with the very rules the simulation negotiates by:
 
-* candidates are found by :func:`simulation.exchange.market.find_candidates` (``cKDTree`` per substitution
+* candidates are found by :func:`simulation.exchange.search.find_candidates` (``cKDTree`` per substitution
   row), every firm examining every partner within transport reach (and within ``radius_km`` of one
   of the two firms, when a knowledge radius is given);
-* each candidate is valued by :func:`~simulation.exchange.market.unit_surplus` and
-  :func:`~simulation.exchange.market.fixed_yearly_cost` at the prices and transaction costs of a scenario
+* each candidate is valued by :func:`~simulation.exchange.surplus.unit_surplus` and
+  :func:`~simulation.exchange.surplus.fixed_yearly_cost` at the prices and transaction costs of a scenario
   (its policy in force in its first year; the shipped defaults when none is given);
 * its quantity is the most the pair could exchange alone: the supplier's residue, the buyer's
   demand and the substitution row's ``max_share`` of it
@@ -21,7 +21,7 @@ matches. This module does that job with the very rules the simulation negotiates
   (:class:`simulation.services.book.ServiceBook`) on the firms' full flows.
 
 A per-firm circularity profile scores each firm against the group on the three families of
-indicators (DESIGN §3); see :func:`firm_profile` for the formulas.
+indicators (docs/ODD.md, Indicators); see :func:`firm_profile` for the formulas.
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ import pandas as pd
 
 from simulation.inputs.catalogue import Catalogue, load_catalogue, load_resource_catalogue, shipped_path
 from simulation.inputs.firm_profiles import FirmProfiles, reference_archetype
-from simulation.exchange.market import (Market, Prices, SubstitutionTable, Terms, Transport, find_candidates,
-                               fixed_yearly_cost, unit_surplus)
-from simulation.exchange.optimum import Allocation, optimal_allocation, stand_alone_quantity
+from simulation.columns import pair_key, pair_members
+from simulation.exchange.market import Market, Terms
+from simulation.exchange.search import find_candidates
+from simulation.exchange.surplus import co2_avoided_t, fixed_yearly_cost, unit_surplus
+from simulation.policy.effects import PolicyEffects
+from simulation.world import SubstitutionTable, Transport, build_world
+from simulation.exchange.optimum import OptimalAllocation, optimal_allocation, stand_alone_quantity
 
 FAMILIES = ("material", "energy", "water")
 DEFAULT_YEAR = 2026  # the shipped defaults hold no windowed instrument, so the year is immaterial
@@ -54,7 +58,7 @@ class Setting:
     catalogue: Catalogue
     subs: SubstitutionTable
     transport: Transport
-    prices: Prices
+    effects: PolicyEffects
     terms: Terms
     year: int
     pricing: str                  # where prices and terms come from, for the summary
@@ -75,10 +79,10 @@ def _scenario_model(scenario, catalogue: Catalogue, scenario_dir: Path):
     """A district with no firms under ``scenario``, at its first year: its authority sets the prices
     and its facilitator the terms exactly as in a run."""
     from simulation.model import EcoDistrictModel
-    from simulation.inputs.scenario import Firms
+    from simulation.inputs.scenario_schema import Firms
 
     bare = scenario.model_copy(update={"firms": Firms()})
-    model = EcoDistrictModel(bare, catalogue, scenario_dir=scenario_dir, scenario_file="matchmake")
+    model = EcoDistrictModel(build_world(bare, catalogue, scenario_dir, "matchmake"))
     year = scenario.years.start
     model.authority.set_prices(year)
     model.facilitator.update(year)
@@ -123,7 +127,8 @@ def matching_catalogue(catalog: Path | None = None, scenario_path: Path | None =
 
 def matching_setting(catalogue: Catalogue, loaded=None) -> Setting:
     """Prices and terms of a scenario (``loaded``, its first year) or of the shipped defaults."""
-    from simulation.services.book import KindTerms, ServiceTerms, cofunding_share
+    from simulation.agents.firm import Firm
+    from simulation.services.kinds import KindTerms, ServiceTerms
 
     if loaded is not None:
         scenario, where = loaded.scenario, loaded.path.parent
@@ -144,9 +149,9 @@ def matching_setting(catalogue: Catalogue, loaded=None) -> Setting:
                 shapley_permutations=settings.shapley_permutations,
                 manager_active=model.facilitator.manages_services,
                 manager_cost_eur=model.facilitator.park_manager_cost(),
-                cofunding_share=cofunding_share(scenario.policy.service_cofunding, year)),
+                cofunding_share=model.authority.effects.service_cofunding_share, accepts=Firm.accepts_service_share),
             seed=scenario.seed, enabled=settings.enabled)
-    return Setting(catalogue, model.subs, model.transport, model.authority.prices, model.terms(), year, pricing,
+    return Setting(catalogue, model.subs, model.world.transport, model.authority.effects, model.terms(), year, pricing,
                    services)
 
 
@@ -167,7 +172,7 @@ class Matches:
     surplus: np.ndarray           # EUR/yr = quantity·unit_surplus − fixed_cost
     co2_avoided_t: np.ndarray
     candidates_found: int         # within reach, before the surplus test
-    allocation: Allocation | None = None
+    allocation: OptimalAllocation | None = None
     services: pd.DataFrame | None = None
 
     def __len__(self) -> int:
@@ -186,20 +191,19 @@ def profile_market(profiles: FirmProfiles, subs: SubstitutionTable, radius_km: f
 
 def find_matches(profiles: FirmProfiles, setting: Setting, radius_km: float | None = None) -> Matches:
     """Every feasible exchange among the profiled firms, valued as the simulation values a deal."""
-    subs, tr, prices = setting.subs, setting.transport, setting.prices
+    subs, tr, effects = setting.subs, setting.transport, setting.effects
     market = profile_market(profiles, subs, radius_km)
     # Every partner within transport reach is examined; a knowledge radius, if any, is the firms' radius.
     terms = dataclasses.replace(setting.terms, candidates_per_firm=max(len(profiles), 1), district_wide_search=False)
     cand = find_candidates(market, subs, tr, terms)
     q = stand_alone_quantity(cand.supplier, cand.buyer, cand.row, market.supply_left, market.input_left,
                              market.row_cap_left, subs)
-    u = unit_surplus(cand.row, cand.distance_km, subs, tr, prices)
-    fixed = fixed_yearly_cost(cand.row, cand.distance_km, subs, tr, terms)
+    u = unit_surplus(cand.row, cand.distance_km, subs, tr, effects)
+    fixed = fixed_yearly_cost(cand.row, cand.distance_km, subs, tr, terms.transaction_cost_eur_per_yr, effects)
     surplus = q * u - fixed
     keep = surplus > 0
     cat = setting.catalogue
-    r, i = subs.residue[cand.row], subs.input[cand.row]
-    co2 = q * (cat.co2_disposal[r] + subs.ratio[cand.row] * cat.co2_virgin[i] - tr.co2_per_km[r] * cand.distance_km)
+    co2 = co2_avoided_t(q, cand.row, cand.distance_km, cat.co2_disposal, cat.co2_virgin, subs, tr)
     # Best first; ties in a fixed order (supplier, buyer, row) so that outputs are reproducible.
     idx = np.flatnonzero(keep)
     idx = idx[np.lexsort((cand.row[idx], cand.buyer[idx], cand.supplier[idx], -surplus[idx]))]
@@ -207,7 +211,7 @@ def find_matches(profiles: FirmProfiles, setting: Setting, radius_km: float | No
                    cand.distance_km[idx], q[idx], u[idx], fixed[idx], surplus[idx], co2[idx], len(cand))
 
 
-def allocate_optimally(matches: Matches, time_limit_s: float | None) -> Allocation:
+def allocate_optimally(matches: Matches, time_limit_s: float | None) -> OptimalAllocation:
     """The group's best allocation over the listed exchanges, net of fixed yearly costs (a MILP)."""
     p, subs = matches.profiles, matches.setting.subs
     row_cap = subs.max_share[None, :] * p.inputs[:, subs.input]
@@ -225,7 +229,8 @@ def service_opportunities(matches: Matches) -> pd.DataFrame | None:
     (:func:`simulation.inputs.firm_profiles.reference_archetype`), scaled by employees; 0 when the catalogue
     has no archetype of the firm's NACE division.
     """
-    from simulation.services.book import FirmTraits, ServiceBook
+    from simulation.services.book import ServiceBook
+    from simulation.services.uses import FirmTraits
 
     s = matches.setting
     if s.services is None:
@@ -240,7 +245,7 @@ def service_opportunities(matches: Matches) -> pd.DataFrame | None:
     market = profile_market(p, s.subs, None)
     book = ServiceBook(s.services.kinds, s.services.seed, len(cat.resource_ids))
     traits = FirmTraits(employees=p.employees.astype(float), site_area_m2=area, demand=p.inputs.copy(),
-                        disposal_cost=s.prices.disposal_cost, virgin_cost=s.prices.virgin_cost)
+                        disposal_cost=s.effects.disposal_cost, virgin_cost=s.effects.virgin_cost)
     book.update(s.year, market, traits, s.services.terms, enabled=True)
     records = book.records()
     members = {svc.uid: svc.members for svc in book.services}
@@ -321,7 +326,7 @@ def _matched(matches: Matches, firms: np.ndarray | None = None) -> tuple[np.ndar
 
 
 def firm_profile(matches: Matches) -> pd.DataFrame:
-    """Each firm's circularity profile against the group, on the three families of DESIGN §3.
+    """Each firm's circularity profile against the group, on the three families of docs/ODD.md, Indicators.
 
     (a) circular performance: ``residue_outlet_share`` = share of its residues some partner of the
     group could take, ``input_cover_share`` = share of its inputs the group's residues could
@@ -341,8 +346,8 @@ def firm_profile(matches: Matches) -> pd.DataFrame:
     n = len(p)
     placeable, coverable = _matched(matches)
     sup, buy = matches.supplier, matches.buyer
-    pair_keys = np.unique(np.concatenate([sup * n + buy, buy * n + sup]))  # each firm's distinct partners
-    partners = np.bincount(pair_keys // max(n, 1), minlength=n)
+    pairs = np.unique(np.concatenate([pair_key(sup, buy), pair_key(buy, sup)]))  # each firm's distinct partners
+    partners = np.bincount(pair_members(pairs)[0], minlength=n)
     both = np.concatenate([sup, buy])
     dist2, s2, co2 = (np.concatenate([a, a]) for a in (matches.distance_km, matches.surplus, matches.co2_avoided_t))
     links = np.bincount(both, minlength=n)

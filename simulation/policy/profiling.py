@@ -1,7 +1,7 @@
 """Applicant profiling: a circularity-potential score in [0, 1] for each firm applying to settle.
 
 The Formigine Smart Eco District admits firms that "qualify their business model on shared
-indicators of territorial circularity" (reference_data §1.1). The score reads an applicant's
+indicators of territorial circularity" (docs/SOURCES.md ``sed-formigine``). The score reads an applicant's
 archetype flows (yearly inputs and residues at activity 1) against the district **as it stands**
 when the year's applicants are screened: the firms present, at their current activity, minus what
 their active contracts already take. Applicants of the same year do not count each other.
@@ -27,7 +27,7 @@ has a positive flow; each family below is the unweighted mean over those pairs o
   ``r(s)`` left); ``n_half = policy.profiling.partners_half``;
 * ``ρ``: jobs per m² of plot, of the applicant (archetype employees / plot area) and of the
   district's present firms (their employees / their archetypes' plot areas); equal densities
-  give ½ (land use efficiency, LR 24/2017 soil-consumption cap, reference_data §7.2). An empty
+  give ½ (land use efficiency, LR 24/2017 soil-consumption cap, docs/SOURCES.md ``lr-24-2017``). An empty
   district gives ``ρ_D = 0`` (the term is 1, or ½ when ``ρ_a`` is 0 too).
 
 (c) **Industrial symbiosis potential with the present firms** ``P`` -- how well the applicant's
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.inputs.catalogue import Catalogue
-from simulation.exchange.market import SubstitutionTable
+from simulation.world import SubstitutionTable
 
 FAMILIES = ("material", "energy", "water")
 EPS = 1e-9

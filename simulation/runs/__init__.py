@@ -1,4 +1,8 @@
-"""Run one scenario and write its run folder: the documented API behind ``ecodistrict run``."""
+"""Run one scenario and write its run folder: the documented API behind ``ecodistrict run``.
+
+The run layer: it builds a model from a scenario file (through a :class:`~simulation.world.World`),
+runs it and writes what it produced (:mod:`simulation.runs.frames`).
+"""
 
 from __future__ import annotations
 
@@ -13,18 +17,18 @@ import pandas as pd
 import scipy
 
 import simulation
-from simulation.io.run_folder import git_revision, write_run_folder
+from simulation.inputs.scenario import LoadedScenario, load_scenario
+from simulation.io.run_folder import git_revision
 from simulation.model import EcoDistrictModel
-from simulation.inputs.scenario import LoadedScenario, load_scenario, with_overrides
+from simulation.runs.frames import write_run_folder
+from simulation.world import world_of
 
 
 def build_model(loaded: LoadedScenario, seed: int | None = None, years: int | None = None,
                 measure_efficiency: bool = True) -> EcoDistrictModel:
     """A model ready to step, with the CLI's overrides applied (``measure_efficiency``: see
-    :class:`~simulation.model.EcoDistrictModel`)."""
-    scenario = with_overrides(loaded.scenario, seed=seed, years=years)
-    return EcoDistrictModel(scenario, loaded.catalogue, scenario_dir=loaded.path.parent,
-                            scenario_file=str(loaded.path), measure_efficiency=measure_efficiency)
+    :class:`~simulation.model.EcoDistrictModel`). Raises InputError, before any model exists."""
+    return EcoDistrictModel(world_of(loaded, seed, years), measure_efficiency=measure_efficiency)
 
 
 def default_out_dir(loaded: LoadedScenario, seed: int) -> Path:

@@ -1,0 +1,252 @@
+"""Negotiation of by-product exchanges: who signs, for how much, at which price (ODD §7, step 5).
+
+Each candidate is valued by the joint surplus of :mod:`simulation.exchange.surplus`,
+
+    S = q·(disposal_cost_avoided + ratio·virgin_price_avoided + subsidy − transport − treatment) − F
+
+(EUR/yr; F is the yearly transaction cost plus annualised pipe capex, shared equally). Distrust
+raises what each side must be sure to gain (its disagreement point) to ``ρ·(1 − τ)`` of its own
+value at stake; a contract forms when S exceeds both disagreement points together, and the price
+gives each side its disagreement point plus its bargaining-power share of the rest (asymmetric
+Nash bargaining). Candidates are settled greedily by decreasing surplus, each contract reducing
+what the supplier has left and what the buyer can still substitute. Renewals use the same rule
+(:func:`bargain`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.exchange.contracts import ContractBook, Status
+from simulation.exchange.market import Market, Terms
+from simulation.exchange.search import Candidates
+from simulation.exchange.surplus import fixed_yearly_cost, nash_price, stakes, supplier_unit_value, unit_surplus
+from simulation.exchange.trust import TrustLedger
+from simulation.policy.effects import Incentive, PolicyEffects
+from simulation.world import SubstitutionTable, Transport
+
+
+@dataclass
+class Deals:
+    """Contracts agreed this year (positions ``n`` in the Market)."""
+
+    supplier: np.ndarray
+    buyer: np.ndarray
+    row: np.ndarray
+    quantity: np.ndarray
+    price: np.ndarray
+    unit_surplus: np.ndarray
+    fixed_cost: np.ndarray
+    distance_km: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.supplier)
+
+
+def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, transport: Transport,
+              effects: PolicyEffects, terms: Terms, trust_of, eps: float = 1e-9) -> Deals:
+    """Settle candidates greedily by decreasing surplus; update ``market`` in place.
+
+    ``trust_of(supplier_uid_array, buyer_uid_array)`` returns each pair's trust in [0, 1].
+    """
+    if len(candidates) == 0:
+        return _no_deals()
+    rows, dist = candidates.row, candidates.distance_km
+    sup, buy = candidates.supplier, candidates.buyer
+    r, i = subs.residue[rows], subs.input[rows]
+    s_unit = unit_surplus(rows, dist, subs, transport, effects)
+    fixed = fixed_yearly_cost(rows, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects)
+    stake_s, stake_b = stakes(rows, subs, effects)
+    trust = trust_of(market.uid[sup], market.uid[buy])
+    distrust = terms.risk_premium_share * (1.0 - trust)
+    # Upper bound on quantity: what is left now. Deals only shrink it, so this screens candidates.
+    q_max = np.minimum(market.supply_left[sup, r],
+                       np.minimum(market.row_cap_left[buy, rows], market.input_left[buy, i]) / subs.ratio[rows])
+    threshold_unit = distrust * (stake_s + stake_b)
+    incentive = effects.incentive
+    bonus = (incentive.bonus(buy, rows, q_max * subs.ratio[rows]) if incentive is not None
+             else np.zeros(len(rows)))
+    viable = q_max * (s_unit - threshold_unit) - fixed + bonus > 0
+    order = np.flatnonzero(viable)
+    # Greedy by decreasing surplus; ties broken by (supplier, buyer, row) uid order for determinism.
+    total = q_max[order] * s_unit[order] - fixed[order] + bonus[order]
+    order = order[np.lexsort((rows[order], market.uid[buy[order]], market.uid[sup[order]], -total))]
+    picked, quantities, bonuses = _allocate_greedily(
+        order, market, sup * market.supply_left.shape[1] + r, buy * market.row_cap_left.shape[1] + rows,
+        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed, eps,
+        _bonus_terms(incentive, buy, rows))
+    if not picked:
+        return _no_deals()
+    c = np.array(picked)
+    q = np.array(quantities)
+    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, effects, terms,
+                       None if bonuses is None else np.array(bonuses))
+    return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c])
+
+
+def _bonus_terms(incentive: Incentive | None, buy: np.ndarray, rows: np.ndarray):
+    """Per candidate: the buyer's position and its EUR per input unit of shortfall closed (or None)."""
+    if incentive is None:
+        return None
+    short = incentive.shortfall[buy]
+    counts = incentive.rows[rows] & (short > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(counts, incentive.fine_rate[buy] / short, 0.0)
+    return buy, rate, incentive.shortfall
+
+
+def bargain(rows: np.ndarray, distance_km: np.ndarray, quantity: np.ndarray, trust: np.ndarray,
+            fixed_cost: np.ndarray, subs: SubstitutionTable, transport: Transport, effects: PolicyEffects,
+            terms: Terms, buyer_bonus: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each exchange clears both sides' disagreement points, and its Nash price per unit.
+
+    Used for new deals and for renewals, so both follow the same rule. ``buyer_bonus`` (EUR/yr per
+    exchange) is a committed buyer's expected fine avoided (:class:`Incentive`); none by default.
+    """
+    bonus = 0.0 if buyer_bonus is None else buyer_bonus
+    s_unit = unit_surplus(rows, distance_km, subs, transport, effects)
+    stake_s, stake_b = stakes(rows, subs, effects)
+    distrust = terms.risk_premium_share * (1.0 - trust)
+    d_s, d_b = quantity * distrust * stake_s, quantity * distrust * stake_b
+    agreed = (quantity > 0) & (quantity * s_unit - fixed_cost + bonus > d_s + d_b)
+    supplier_value = supplier_unit_value(rows, distance_km, subs, transport, effects)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        price = nash_price(quantity, s_unit, fixed_cost, supplier_value, d_s, d_b, terms.bargaining_power_supplier,
+                           bonus)
+    return agreed, price
+
+
+def _touched_entries(tables, order: np.ndarray) -> list[dict[int, float]]:
+    """For each (table, flat keys), the entries the candidates in ``order`` touch, as a dict the
+    greedy loop updates with plain Python floats."""
+    left = []
+    for table, keys in tables:
+        touched = np.unique(keys[order])
+        left.append(dict(zip(touched.tolist(), np.take(table, touched).tolist())))
+    return left
+
+
+def _write_back(tables, left: list[dict[int, float]]) -> None:
+    """Store what the greedy loop left of each touched entry back into its table."""
+    for (table, _), state in zip(tables, left):
+        np.put(table, np.fromiter(state.keys(), dtype=np.int64, count=len(state)),
+               np.fromiter(state.values(), dtype=float, count=len(state)))
+
+
+def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                       bonus_terms=None):
+    """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
+
+    Works on flat keys into the market's (firm × resource) and (firm × row) tables, holding the
+    touched entries in dicts: this loop is the one sequential step of negotiation, so it is kept
+    to plain Python scalars. Writes what is left back into ``market``. With ``bonus_terms``
+    (committed buyers, :func:`_bonus_terms`) each deal also counts the expected fine its buyer
+    avoids on the part of its shortfall still open, and the shortfall shrinks as deals are signed;
+    returns the bonuses too (``None`` without commitments).
+    """
+    if bonus_terms is not None:
+        return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                                    bonus_terms)
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+    left = _touched_entries(tables, order)
+    supply, row_cap, need = left
+    picked, quantities = [], []
+    for c, ks, kr, ki, rt, m, f in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
+                                       input_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(),
+                                       fixed[order].tolist()):
+        room = row_cap[kr]
+        if need[ki] < room:
+            room = need[ki]
+        q = supply[ks]
+        if room / rt < q:
+            q = room / rt
+        if q <= eps or q * m - f <= 0:
+            continue
+        supply[ks] -= q
+        row_cap[kr] -= q * rt
+        need[ki] -= q * rt
+        picked.append(c)
+        quantities.append(q)
+    _write_back(tables, left)
+    return picked, quantities, None
+
+
+def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+                         bonus_terms):
+    """:func:`_allocate_greedily` for a year with committed buyers (kept apart: the common loop stays lean)."""
+    buyer, rate, shortfall = bonus_terms
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+    left = _touched_entries(tables, order)
+    supply, row_cap, need = left
+    short = dict(zip(np.unique(buyer[order]).tolist(), shortfall[np.unique(buyer[order])].tolist()))
+    picked, quantities, bonuses = [], [], []
+    for c, ks, kr, ki, rt, m, f, b, br in zip(
+            order.tolist(), supply_key[order].tolist(), row_key[order].tolist(), input_key[order].tolist(),
+            ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(), buyer[order].tolist(),
+            rate[order].tolist()):
+        room = min(row_cap[kr], need[ki])
+        q = min(supply[ks], room / rt)
+        closed = min(q * rt, short[b]) if br > 0 else 0.0
+        bonus = br * closed
+        if q <= eps or q * m - f + bonus <= 0:
+            continue
+        supply[ks] -= q
+        row_cap[kr] -= q * rt
+        need[ki] -= q * rt
+        if br > 0:
+            short[b] -= closed
+        picked.append(c)
+        quantities.append(q)
+        bonuses.append(bonus)
+    _write_back(tables, left)
+    return picked, quantities, bonuses
+
+
+def _no_deals() -> Deals:
+    e = np.zeros(0, dtype=np.int64)
+    f = np.zeros(0)
+    return Deals(e, e.copy(), e.copy(), f, f.copy(), f.copy(), f.copy(), f.copy())
+
+
+
+
+def renew_or_expire(rows: np.ndarray, year: int, contracts: ContractBook, subs: SubstitutionTable,
+                    transport: Transport, effects: PolicyEffects, terms: Terms, trust: TrustLedger,
+                    duration_years: int, bonus: np.ndarray | None) -> None:
+    """Renegotiate expiring contracts (``rows``) by :func:`bargain`: this year's delivery becomes the
+    new quantity, priced at today's prices, transaction costs and trust; those that no longer pay
+    both sides expire. ``bonus``: a bound buyer's expected fine avoided by renewing, EUR/yr."""
+    c = contracts
+    s, dist, q = c.substitution[rows], c.distance_km[rows], c.delivered[rows]
+    fixed = fixed_yearly_cost(s, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects)
+    renew, price = bargain(s, dist, q, trust.of(c.supplier[rows], c.buyer[rows]), fixed, subs, transport, effects,
+                           terms, bonus)
+    c.close(rows[~renew], year, Status.EXPIRED)
+    kept = rows[renew]
+    c.end_year[kept] = year + duration_years
+    c.quantity[kept], c.price[kept], c.fixed_cost[kept] = q[renew], price[renew], fixed[renew]
+    c.unit_surplus[kept] = unit_surplus(s[renew], dist[renew], subs, transport, effects)
+    c.renewals[kept] += 1
+
+
+def sign(contracts: ContractBook, deals: Deals, uid: np.ndarray, year: int, duration_years: int) -> None:
+    """Enter the year's deals (positions ``n``, firms named by ``uid``) as active contracts from
+    ``year``, delivering their quantity this year, for ``duration_years``."""
+    n = len(deals)
+    contracts.add(
+        supplier=uid[deals.supplier], buyer=uid[deals.buyer], substitution=deals.row,
+        quantity=deals.quantity, price=deals.price, unit_surplus=deals.unit_surplus,
+        fixed_cost=deals.fixed_cost, distance_km=deals.distance_km,
+        start_year=np.full(n, year), end_year=np.full(n, year + duration_years - 1),
+        status=np.full(n, Status.ACTIVE), delivered=deals.quantity)
+
+
+def break_contracts(contracts: ContractBook, draws: np.ndarray, probability: float, year: int,
+                    trust: TrustLedger, trust_loss: float) -> None:
+    """Break the active contracts whose uniform ``draws`` (one per active contract, in row order)
+    fall below ``probability``; a break cuts the pair's trust by the share ``trust_loss``."""
+    broken = contracts.active_rows()[draws < probability]
+    contracts.close(broken, year, Status.BROKEN)
+    trust.punish(contracts.supplier[broken], contracts.buyer[broken], trust_loss)

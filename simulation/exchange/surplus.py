@@ -1,0 +1,105 @@
+"""The money and the CO2 of one exchange: the only place these terms are written.
+
+For a residue unit exchanged over row ``s`` (residue ``r`` replacing input ``i`` at ``ratio``) and
+``d`` km, at this year's :class:`~simulation.policy.effects.PolicyEffects`:
+
+* the **supplier's value** before the price, EUR per residue unit:
+  ``disposal_cost[r] + subsidy[r] − transport(r, d) − treatment(s)``;
+* the **buyer's value** before the price: ``ratio · virgin_cost[i]``;
+* the **joint surplus** per unit (:func:`unit_surplus`): the sum of the two, the price cancelling;
+* the **fixed yearly cost** ``F`` (:func:`fixed_yearly_cost`): transaction cost plus annualised
+  pipe capex less its public share, EUR/yr, borne half by each side;
+* the **yearly payments** at settlement (:func:`yearly_payments`): what each side pays for the
+  exchange, its disposal or virgin purchase avoided being counted in its own bills.
+
+``transport(r, d) = fixed[r] + per_km[r]·d + transport_surcharge[r]·d`` and ``treatment(s) = treatment[s]
+· (1 − treatment_subsidy_share)``. Negotiation, renewals, the optimal allocation, matchmaking and
+settlement all call these functions, so a deal is valued and paid by one definition. Each
+expression keeps the order of its floating-point operations fixed (results are compared byte for
+byte across revisions), which is why the joint surplus is written out rather than summed from the
+two sides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.policy.effects import PolicyEffects
+from simulation.world import SubstitutionTable, Transport
+
+
+def unit_surplus(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTable,
+                 transport: Transport, effects: PolicyEffects) -> np.ndarray:
+    """Joint surplus per unit of residue exchanged, EUR (before fixed yearly costs)."""
+    r, i = subs.residue[rows], subs.input[rows]
+    return (effects.disposal_cost[r] + subs.ratio[rows] * effects.virgin_cost[i] + effects.subsidy[r]
+            - transport.fixed[r] - transport.per_km[r] * distance_km
+            - subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+            - effects.transport_surcharge[r] * distance_km)
+
+
+def supplier_unit_value(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTable,
+                        transport: Transport, effects: PolicyEffects) -> np.ndarray:
+    """What one residue unit exchanged is worth to the supplier before the price, EUR:
+    disposal avoided + subsidy − transport − treatment."""
+    r = subs.residue[rows]
+    return (effects.disposal_cost[r] + effects.subsidy[r] - transport.fixed[r]
+            - transport.per_km[r] * distance_km
+            - subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+            - effects.transport_surcharge[r] * distance_km)
+
+
+def stakes(rows: np.ndarray, subs: SubstitutionTable, effects: PolicyEffects) -> tuple[np.ndarray, np.ndarray]:
+    """Value at stake per unit of residue for (supplier, buyer), EUR: what each loses if the other
+    defaults (its disposal, its virgin purchase)."""
+    r, i = subs.residue[rows], subs.input[rows]
+    return effects.disposal_cost[r], subs.ratio[rows] * effects.virgin_cost[i]
+
+
+def fixed_yearly_cost(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTable,
+                      transport: Transport, transaction_cost_eur_per_yr: float,
+                      effects: PolicyEffects) -> np.ndarray:
+    """Transaction cost plus annualised pipe capex (less its public share), EUR/yr per contract."""
+    return transaction_cost_eur_per_yr + transport.pipe_eur_per_km_yr[subs.residue[rows]] * distance_km * (
+        1.0 - effects.pipe_capex_share)
+
+
+def yearly_payments(rows: np.ndarray, distance_km: np.ndarray, delivered: np.ndarray, price: np.ndarray,
+                    fixed_cost: np.ndarray, subs: SubstitutionTable, transport: Transport,
+                    effects: PolicyEffects) -> tuple[np.ndarray, np.ndarray]:
+    """What supplier and buyer each pay for the year's deliveries of their contracts, EUR/yr.
+
+    Supplier: ``q·(transport + treatment − price − subsidy) + F/2``; buyer: ``q·price + F/2``
+    (``q`` residue units delivered). Disposal and virgin purchases avoided are not in these: they
+    show in each firm's smaller disposal and virgin bills.
+    """
+    r = subs.residue[rows]
+    transport_unit = (transport.fixed[r] + transport.per_km[r] * distance_km
+                      + effects.transport_surcharge[r] * distance_km)
+    half_fixed = fixed_cost / 2
+    treatment = subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+    supplier_pays = delivered * (transport_unit + treatment - price - effects.subsidy[r]) + half_fixed
+    buyer_pays = delivered * price + half_fixed
+    return supplier_pays, buyer_pays
+
+
+def nash_price(quantity, surplus_per_unit, fixed_cost, supplier_unit_value, disagreement_supplier,
+               disagreement_buyer, bargaining_power_supplier, buyer_bonus=0.0):
+    """Price per residue unit giving the supplier ``d_s + β·(S − d_s − d_b)`` of the surplus ``S``.
+
+    ``supplier_unit_value`` is :func:`supplier_unit_value`; the supplier bears half of
+    ``fixed_cost``. ``buyer_bonus`` (EUR/yr) is the expected fine a committed buyer avoids with the
+    deal: part of the joint surplus, so the price shares it too.
+    """
+    total = quantity * surplus_per_unit - fixed_cost + buyer_bonus
+    supplier_gain = disagreement_supplier + bargaining_power_supplier * (
+        total - disagreement_supplier - disagreement_buyer)
+    return (supplier_gain + fixed_cost / 2) / quantity - supplier_unit_value
+
+
+def co2_avoided_t(quantity: np.ndarray, rows: np.ndarray, distance_km: np.ndarray, co2_disposal: np.ndarray,
+                  co2_virgin: np.ndarray, subs: SubstitutionTable, transport: Transport) -> np.ndarray:
+    """tCO2 avoided per exchange: disposal and virgin production avoided, less the haul
+    (``q·(co2_disposal[r] + ratio·co2_virgin[i] − co2_per_km[r]·d)``; factors per resource unit)."""
+    r, i = subs.residue[rows], subs.input[rows]
+    return quantity * (co2_disposal[r] + subs.ratio[rows] * co2_virgin[i] - transport.co2_per_km[r] * distance_km)

@@ -1,0 +1,43 @@
+"""Price instruments: what the plan adds to, or pays on, each resource unit in a year.
+
+Landfill tax by class (E-R LR 31/1996 art. 13; sludges pay a fraction), a levy on virgin material
+inputs, a payment per tonne of material residue exchanged, public shares of pre-treatment, of
+exchange pipes and of the capex of shared services founded in the year: each in force within its
+``start_year``/``end_year`` window. :func:`year_effects` writes them into the year's
+:class:`~simulation.policy.effects.PolicyEffects`; nothing else reads the scenario's prices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.inputs.catalogue import Catalogue
+from simulation.inputs.policy_schema import Policy
+from simulation.policy.effects import PolicyEffects
+from simulation.world import Transport
+
+
+def year_effects(policy: Policy, catalogue: Catalogue, transport: Transport, year: int) -> PolicyEffects:
+    """Prices per resource unit for ``year``: catalogue prices plus the instruments in force."""
+    cat = catalogue
+    tax = np.zeros(len(cat.resource_ids))
+    lt = policy.landfill_tax
+    if lt.active(year):
+        rate = {"inert": lt.inert_eur_per_t, "nonhazardous": lt.nonhazardous_eur_per_t,
+                "hazardous": lt.hazardous_eur_per_t, "none": 0.0}
+        tax = np.array([rate[c] for c in cat.tax_class]) * np.where(cat.is_sludge, lt.sludge_factor, 1.0)
+    material = cat.family == "material"
+    levy = policy.virgin_levy.eur_per_t if policy.virgin_levy.active(year) else 0.0
+    if policy.virgin_levy.resources:
+        material = material & np.isin(np.array(cat.resource_ids), policy.virgin_levy.resources)
+    subsidy = policy.exchange_subsidy.eur_per_t if policy.exchange_subsidy.active(year) else 0.0
+    capex, cofunding = policy.capex_subsidy, policy.service_cofunding
+    return PolicyEffects(
+        disposal_cost=cat.gate_fee + tax,
+        virgin_cost=cat.virgin_price + np.where(material & cat.is_input, levy, 0.0),
+        subsidy=np.where((cat.family == "material") & cat.is_residue, subsidy, 0.0),
+        transport_surcharge=np.zeros(len(cat.resource_ids)),
+        treatment_subsidy_share=capex.treatment_share if capex.active(year) else 0.0,
+        pipe_capex_share=capex.pipe_share if capex.active(year) else 0.0,
+        service_cofunding_share=float(cofunding.capex_share) if cofunding.active(year) else 0.0,
+    )

@@ -1,0 +1,65 @@
+"""Settlement of a year: flows, money and CO2 of every firm and contract (ODD step 7).
+
+Each firm's resource costs this year (disposal and virgin bills, its payments for exchanges, less
+what shared services spare it) are compared with its reference costs (catalogue prices, no
+exchange, no policy), where its operating margin is observed: ``profit = output · margin −
+(cost − reference)``, EUR/yr. The money of an exchange is :mod:`simulation.exchange.surplus`'s.
+Flows through services count too: residue reused through a service is ``exchanged``, the rest of
+what services handle ``treated``, inputs they deliver ``received``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.exchange.contracts import ContractBook
+from simulation.exchange.surplus import co2_avoided_t, unit_surplus, yearly_payments
+from simulation.indicators import YearLedger
+from simulation.policy.effects import PolicyEffects
+from simulation.services.book import ServiceYear
+from simulation.world import World
+from simulation.year_state import YearState
+
+
+def settle_year(year: int, state: YearState, contracts: ContractBook, world: World, effects: PolicyEffects,
+                sy: ServiceYear, margin_eur: np.ndarray, reference_cost_eur: np.ndarray, *, jobs: int,
+                occupied_share: float) -> tuple[YearLedger, np.ndarray]:
+    """The year's ledger (flows per resource, delivering contracts, services) and each firm's profit
+    before fines (EUR/yr, per position). ``margin_eur`` and ``reference_cost_eur`` are per archetype."""
+    cat, subs, tr = world.catalogue, world.subs, world.transport
+    n, n_res = len(state), len(cat.resource_ids)
+    c = contracts
+    rows = c.active_rows()
+    rows = rows[c.delivered[rows] > 0]
+    sp, bp, s = state.positions(c.supplier[rows]), state.positions(c.buyer[rows]), c.substitution[rows]
+    r, i, q, dist = subs.residue[s], subs.input[s], c.delivered[rows], c.distance_km[rows]
+    out = np.bincount(sp * n_res + r, q, n * n_res).reshape(n, n_res)
+    inn = np.bincount(bp * n_res + i, q * subs.ratio[s], n * n_res).reshape(n, n_res)
+    generated, demand = state.generated, state.demand
+    disposed = np.maximum(generated - out, 0.0)
+    virgin = np.maximum(demand - inn, 0.0)
+
+    supplier_pays, buyer_pays = yearly_payments(s, dist, q, c.price[rows], c.fixed_cost[rows], subs, tr, effects)
+    # Shared services: each member pays its payment instead of its stand-alone cost (the part of
+    # the disposal and virgin bills above the service spares it, or the implicit cost of buying
+    # an accessory service alone).
+    cost = (disposed @ effects.disposal_cost + virgin @ effects.virgin_cost
+            + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n)) - sy.saving
+    reference = state.output * reference_cost_eur[state.archetype]
+    profit = state.output * margin_eur[state.archetype] - (cost - reference)
+
+    surplus = q * unit_surplus(s, dist, subs, tr, effects) - c.fixed_cost[rows]
+    co2 = co2_avoided_t(q, s, dist, cat.co2_disposal, cat.co2_virgin, subs, tr)
+    disposed = np.maximum(disposed - sy.exchanged - sy.treated, 0.0)
+    virgin = np.maximum(virgin - sy.received, 0.0)
+    ledger = YearLedger(
+        year=year, firm_uids=state.uid.copy(), jobs=jobs,
+        plots_occupied_share=occupied_share, generated=generated.sum(0),
+        exchanged=out.sum(0) + sy.exchanged.sum(0), disposed=disposed.sum(0),
+        demand=demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
+        supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
+        distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
+        service_firms=state.uid[sy.in_service], services_active=sy.active,
+        service_memberships=sy.memberships, service_savings_eur=sy.savings_eur,
+        service_co2_avoided_t=float(sy.exchanged.sum(0) @ cat.co2_disposal + sy.received.sum(0) @ cat.co2_virgin))
+    return ledger, profit

@@ -1,0 +1,140 @@
+"""Unit tests of the exchange package on small arrays (no YAML, no model): search, surplus, negotiation.
+
+The toy world has two resources: a residue ``r = 0`` that replaces input ``i = 1`` one for one
+(row ``s = 0``), carried by truck at 2 EUR/t + 0.5 EUR/t·km up to 10 km.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.exchange.market import Market, Terms
+from simulation.exchange.negotiation import bargain, negotiate
+from simulation.exchange.search import Candidates, contract_keys, find_candidates, without_existing
+from simulation.exchange.surplus import (
+    co2_avoided_t,
+    fixed_yearly_cost,
+    nash_price,
+    stakes,
+    supplier_unit_value,
+    unit_surplus,
+    yearly_payments,
+)
+from simulation.policy.effects import Incentive, PolicyEffects
+from simulation.world import SubstitutionTable, Transport
+
+SUBS = SubstitutionTable(residue=np.array([0]), input=np.array([1]), ratio=np.array([1.0]),
+                         max_share=np.array([1.0]), treatment=np.array([4.0]))
+TRUCK = Transport(fixed=np.array([2.0, 0.0]), per_km=np.array([0.5, 0.0]), max_km=np.array([10.0, 0.0]),
+                  co2_per_km=np.array([1e-4, 0.0]), pipe_eur_per_km_yr=np.zeros(2), by_truck=np.array([True, False]))
+TERMS = Terms(bargaining_power_supplier=0.5, risk_premium_share=0.0, initial_trust=1.0,
+              transaction_cost_eur_per_yr=100.0, candidates_per_firm=5, district_wide_search=False)
+
+
+def effects(**changes) -> PolicyEffects:
+    """Disposal 30 EUR/t for the residue, virgin 50 EUR/t for the input, nothing else."""
+    base = dict(disposal_cost=np.array([30.0, 0.0]), virgin_cost=np.array([0.0, 50.0]), subsidy=np.zeros(2),
+                transport_surcharge=np.zeros(2))
+    return PolicyEffects(**{**base, **changes})
+
+
+def market(xy_km, supply, demand, radius_km=5.0) -> Market:
+    """Firms at ``xy_km`` with residue ``supply`` (t of r) and input ``demand`` (t of i) left."""
+    n = len(xy_km)
+    supply_left = np.zeros((n, 2))
+    supply_left[:, 0] = supply
+    input_left = np.zeros((n, 2))
+    input_left[:, 1] = demand
+    return Market(uid=np.arange(10, 10 + n), xy_km=np.asarray(xy_km, dtype=float), radius_km=np.full(n, radius_km),
+                  supply_left=supply_left, input_left=input_left, row_cap_left=input_left[:, [1]].copy())
+
+
+# ------------------------------------------------------------------ surplus
+def test_unit_surplus_is_disposal_plus_virgin_avoided_less_transport_and_treatment():
+    d = np.array([3.0])
+    assert unit_surplus(np.array([0]), d, SUBS, TRUCK, effects()) == pytest.approx([30 + 50 - 2 - 1.5 - 4])
+
+
+def test_the_two_sides_values_add_up_to_the_joint_surplus_and_the_payments_to_the_year_gain():
+    rows, d, q, price, fixed = np.array([0]), np.array([3.0]), np.array([100.0]), np.array([20.0]), np.array([300.0])
+    e = effects(subsidy=np.array([5.0, 0.0]), transport_surcharge=np.array([0.2, 0.0]), treatment_subsidy_share=0.5)
+    supplier_value = supplier_unit_value(rows, d, SUBS, TRUCK, e)
+    _, buyer_value = stakes(rows, SUBS, e)
+    assert supplier_value + buyer_value == pytest.approx(unit_surplus(rows, d, SUBS, TRUCK, e))
+    supplier_pays, buyer_pays = yearly_payments(rows, d, q, price, fixed, SUBS, TRUCK, e)
+    # each side's gain: the bill it avoids (disposal, virgin purchase) less what it pays for the exchange
+    gain = q * e.disposal_cost[0] - supplier_pays + q * SUBS.ratio * e.virgin_cost[1] - buyer_pays
+    assert gain == pytest.approx(q * unit_surplus(rows, d, SUBS, TRUCK, e) - fixed)
+    assert supplier_pays == pytest.approx(100 * (2 + 1.5 + 0.6 + 2 - 20 - 5) + 150)
+
+
+def test_transport_surcharge_is_paid_per_unit_and_km():
+    rows, d = np.array([0, 0]), np.array([1.0, 4.0])
+    saving = unit_surplus(rows, d, SUBS, TRUCK, effects()) - unit_surplus(
+        rows, d, SUBS, TRUCK, effects(transport_surcharge=np.array([0.1, 0.0])))
+    assert saving == pytest.approx([0.1, 0.4])
+
+
+def test_fixed_cost_and_nash_price_split_the_surplus_by_bargaining_power():
+    assert fixed_yearly_cost(np.array([0]), np.array([3.0]), SUBS, TRUCK, 100.0, effects()) == pytest.approx([100])
+    q, u, f, v_s = 100.0, 72.5, 100.0, 30 - 2 - 1.5 - 4
+    price = nash_price(q, u, f, v_s, 0.0, 0.0, 0.75)
+    supplier_gain = q * (v_s + price) - f / 2
+    assert supplier_gain == pytest.approx(0.75 * (q * u - f))
+
+
+def test_co2_avoided_counts_disposal_and_virgin_production_less_the_haul():
+    got = co2_avoided_t(np.array([10.0]), np.array([0]), np.array([2.0]), np.array([0.5, 0.0]), np.array([0.0, 0.2]),
+                        SUBS, TRUCK)
+    assert got == pytest.approx([10 * (0.5 + 0.2 - 2e-4)])
+
+
+# ------------------------------------------------------------------ search
+def test_a_pair_is_a_candidate_only_within_a_radius_of_action_and_transport_reach():
+    m = market([[0, 0], [3, 0], [8, 0]], supply=[100, 0, 0], demand=[0, 50, 50], radius_km=5.0)
+    found = find_candidates(m, SUBS, TRUCK, TERMS)
+    assert list(zip(found.supplier, found.buyer)) == [(0, 1)]  # firm 2 is 8 km away, beyond both radii
+    wide = find_candidates(m, SUBS, TRUCK, Terms(**{**TERMS.__dict__, "district_wide_search": True}))
+    assert sorted(zip(wide.supplier, wide.buyer)) == [(0, 1), (0, 2)]  # the facilitator: up to the 10 km reach
+
+
+def test_published_flows_are_listed_by_the_platform_beyond_the_radius():
+    m = market([[0, 0], [8, 0]], supply=[100, 0], demand=[0, 50], radius_km=1.0)
+    assert len(find_candidates(m, SUBS, TRUCK, TERMS)) == 0
+    terms = Terms(**{**TERMS.__dict__, "platform_candidates_per_firm": 3})
+    listed = find_candidates(m, SUBS, TRUCK, terms, published=np.array([True, False]))
+    assert list(zip(listed.supplier, listed.buyer, listed.distance_km)) == [(0, 1, 8.0)]
+
+
+def test_pairs_under_contract_are_not_candidates_again():
+    m = market([[0, 0], [1, 0]], supply=[100, 0], demand=[0, 50])
+    found = find_candidates(m, SUBS, TRUCK, TERMS)
+    existing = contract_keys(np.array([10]), np.array([11]), np.array([0]), 1)
+    assert len(without_existing(found, m.uid, existing, 1)) == 0
+
+
+# ------------------------------------------------------------------ negotiation
+def test_the_best_deal_is_signed_first_and_takes_what_it_can():
+    m = market([[0, 0], [1, 0], [4, 0]], supply=[100, 0, 0], demand=[0, 60, 60])
+    cands = Candidates(np.array([0, 0]), np.array([1, 2]), np.array([0, 0]), np.array([1.0, 4.0]))
+    deals = negotiate(m, cands, SUBS, TRUCK, effects(), TERMS, lambda a, b: np.ones(len(a)))
+    assert list(deals.buyer) == [1, 2] and deals.quantity == pytest.approx([60, 40])  # nearer buyer first
+    assert m.supply_left[0, 0] == pytest.approx(0) and m.input_left[2, 1] == pytest.approx(20)
+
+
+def test_distrust_stops_a_deal_whose_surplus_does_not_cover_the_disagreement_points():
+    q, rows, d, fixed = np.array([10.0]), np.array([0]), np.array([1.0]), np.array([100.0])
+    wary = Terms(**{**TERMS.__dict__, "risk_premium_share": 1.0})
+    agreed, _ = bargain(rows, d, q, np.array([1.0]), fixed, SUBS, TRUCK, effects(), wary)
+    refused, _ = bargain(rows, d, q, np.array([0.0]), fixed, SUBS, TRUCK, effects(), wary)
+    assert agreed.all() and not refused.any()
+
+
+def test_a_committed_buyer_values_the_fine_it_avoids():
+    rows, d, q, fixed = np.array([0]), np.array([9.0]), np.array([1.0]), np.array([100.0])
+    alone, _ = bargain(rows, d, q, np.array([1.0]), fixed, SUBS, TRUCK, effects(), TERMS)
+    bound, _ = bargain(rows, d, q, np.array([1.0]), fixed, SUBS, TRUCK, effects(), TERMS, np.array([500.0]))
+    assert not alone.any() and bound.all()
+    offer = Incentive(fine_rate=np.array([0.0, 500.0]), shortfall=np.array([0.0, 10.0]), rows=np.array([True]))
+    assert offer.bonus(np.array([1, 1]), np.array([0, 0]), np.array([5.0, 20.0])) == pytest.approx([250, 500])
