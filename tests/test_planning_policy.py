@@ -410,3 +410,15 @@ def test_service_commitment_is_checked_through_the_services_book():
         assert model.authority.enforcement_this_year.violations == expected
         seen, violations = seen + len(bound), violations + expected
     assert 0 < violations < seen  # some bound firms joined a canteen, some did not
+
+
+def test_truck_tax_is_paid_per_tonne_km_of_exchanges_by_road_within_its_window():
+    base, taxed = two_firms(), two_firms(policy={"truck_tax": {"eur_per_tkm": 0.5, "start_year": 2027}})
+    base.run()
+    taxed.run()
+    tonne_km = base.contracts.delivered[0] * base.contracts.distance_km[0]
+    loss = [b["net_savings_eur"] - t["net_savings_eur"] for b, t in zip(base.indicator_rows, taxed.indicator_rows)]
+    assert loss == pytest.approx([0, 0.5 * tonne_km, 0.5 * tonne_km])
+    effects = taxed.authority.set_prices(2027)
+    assert effects.transport_surcharge[taxed.catalogue.index("scrap")] == 0.5
+    assert effects.transport_surcharge[taxed.catalogue.index("feldspar")] == 0  # bought at the gate: no haul

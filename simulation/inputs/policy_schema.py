@@ -173,6 +173,14 @@ class ServiceCofunding(Window):
     capex_share: Share
 
 
+class TruckTax(Window):
+    """A tax per tonne-km of residues carried by road in exchanges, paid by the supplier with the
+    haul (a distance-based heavy-vehicle charge). Virgin purchases and disposal are priced at the
+    gate, with no distance, so the tax does not reach them."""
+
+    eur_per_tkm: sourced_number("EUR/tkm", ge=0)
+
+
 class Policy(StrictModel):
     profiling: Profiling
     admission: Admission
@@ -186,3 +194,4 @@ class Policy(StrictModel):
     facilitator: FacilitatorPolicy
     park_manager: ParkManager
     service_cofunding: ServiceCofunding
+    truck_tax: TruckTax

@@ -1,8 +1,9 @@
 """Price instruments: what the plan adds to, or pays on, each resource unit in a year.
 
 Landfill tax by class (E-R LR 31/1996 art. 13; sludges pay a fraction), a levy on virgin material
-inputs, a payment per tonne of material residue exchanged, public shares of pre-treatment, of
-exchange pipes and of the capex of shared services founded in the year: each in force within its
+inputs, a payment per tonne of material residue exchanged, a tax per tonne-km of residues carried
+by truck in exchanges, public shares of pre-treatment, of exchange pipes and of the capex of
+shared services founded in the year: each in force within its
 ``start_year``/``end_year`` window. :func:`year_effects` writes them into the year's
 :class:`~simulation.policy.effects.PolicyEffects`; nothing else reads the scenario's prices.
 """
@@ -32,11 +33,12 @@ def year_effects(policy: Policy, catalogue: Catalogue, transport: Transport, yea
         material = material & np.isin(np.array(cat.resource_ids), policy.virgin_levy.resources)
     subsidy = policy.exchange_subsidy.eur_per_t if policy.exchange_subsidy.active(year) else 0.0
     capex, cofunding = policy.capex_subsidy, policy.service_cofunding
+    truck_tax = policy.truck_tax.eur_per_tkm if policy.truck_tax.active(year) else 0.0
     return PolicyEffects(
         disposal_cost=cat.gate_fee + tax,
         virgin_cost=cat.virgin_price + np.where(material & cat.is_input, levy, 0.0),
         subsidy=np.where((cat.family == "material") & cat.is_residue, subsidy, 0.0),
-        transport_surcharge=np.zeros(len(cat.resource_ids)),
+        transport_surcharge=np.where(transport.by_truck & (cat.unit == "t"), truck_tax, 0.0),
         treatment_subsidy_share=capex.treatment_share if capex.active(year) else 0.0,
         pipe_capex_share=capex.pipe_share if capex.active(year) else 0.0,
         service_cofunding_share=float(cofunding.capex_share) if cofunding.active(year) else 0.0,
