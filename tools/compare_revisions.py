@@ -22,14 +22,17 @@ and the Kalundborg example with seeds 1, 2 and 3; ``ecodistrict sweep`` of both 
 folder but manifest.json (timings, git revision) byte for byte; a sweep's run files as data frames
 (exact) and as bytes, its other files but manifest.json byte for byte; matchmake's files byte for
 byte, after replacing the checkout's path (the summary names its input files) by ``<checkout>``.
-A command that fails in one revision only is a difference. Prints one line per group of files,
-then ``IDENTICAL`` (exit 0) or the differing files with their first differing line (exit 1).
+A command that fails in one revision only is a difference. Commands whose input exists in one revision
+only (a scenario added) are listed and not compared. Prints one line per group of files, then
+``IDENTICAL`` (exit 0) or the differing files with their first differing line (exit 1).
 Outputs are kept in ``--work`` (default: a temporary folder, deleted when identical).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import shutil
@@ -203,26 +206,53 @@ def first_difference(name: str, a: bytes, b: bytes) -> str:
         if line_a != line_b:
             return f"{name}: line {number}:\n    A: {line_a[:300]}\n    B: {line_b[:300]}"
     shorter = "A" if len(lines_a) < len(lines_b) else "B"
-    return f"{name}: {shorter} ends at line {min(len(lines_a), len(lines_b))} (A {len(lines_a)} lines, B {len(lines_b)})"
+    return (f"{name}: {shorter} ends at line {min(len(lines_a), len(lines_b))} "
+            f"(A {len(lines_a)} lines, B {len(lines_b)})")
 
 
-def compare_parquet(name: str, a: Path, b: Path) -> list[str]:
-    """Differences between two parquet files: their data frames (exact), then their bytes."""
+def compare_parquet(name: str, a: Path, b: Path, added: frozenset[str] = frozenset()) -> list[str]:
+    """Differences between two parquet files: their data frames (exact), then their bytes.
+
+    Columns of ``added`` that only B has are dropped from B first; the bytes then cannot match
+    and are not compared.
+    """
     import pandas as pd
     from pandas.testing import assert_frame_equal
 
+    frame_a, frame_b = pd.read_parquet(a), pd.read_parquet(b)
+    dropped = [c for c in frame_b.columns if c in added and c not in frame_a.columns]
     try:
-        assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b), check_exact=True)
+        assert_frame_equal(frame_a, frame_b.drop(columns=dropped), check_exact=True)
     except AssertionError as exc:
         return [f"{name}: data frames differ: {' '.join(str(exc).split())[:300]}"]
+    if dropped:
+        return []
     return [] if a.read_bytes() == b.read_bytes() else [f"{name}: same data frame, different bytes"]
 
 
-def compare_folders(name: str, a: Path, b: Path, roots: tuple[Path, Path] | None = None) -> tuple[set[str], list[str]]:
+def without_added_columns(bytes_a: bytes, bytes_b: bytes, added: frozenset[str]) -> bytes:
+    """B's CSV with the columns of ``added`` that A's lacks removed, written back in the same
+    dialect (``\\n`` line ends), so the rest can be compared byte for byte."""
+    header_a = next(csv.reader(io.StringIO(bytes_a.decode())), [])
+    rows = list(csv.reader(io.StringIO(bytes_b.decode())))
+    if not rows:
+        return bytes_b
+    drop = {k for k, column in enumerate(rows[0]) if column in added and column not in header_a}
+    if not drop:
+        return bytes_b
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([value for k, value in enumerate(row) if k not in drop] for row in rows)
+    return out.getvalue().encode()
+
+
+def compare_folders(name: str, a: Path, b: Path, roots: tuple[Path, Path] | None = None,
+                    added: frozenset[str] = frozenset()) -> tuple[set[str], list[str]]:
     """Compare every file of two output folders but manifest.json; return the file names and differences.
 
     Parquet files are compared as data frames and bytes, others as bytes; with ``roots``, each
-    checkout's path is replaced by a placeholder first.
+    checkout's path is replaced by a placeholder first; columns of ``added`` only B has are
+    dropped from B's tables first (a new indicator).
     """
     files_a = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file() and p.name not in EXCLUDED}
     files_b = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file() and p.name not in EXCLUDED}
@@ -230,9 +260,11 @@ def compare_folders(name: str, a: Path, b: Path, roots: tuple[Path, Path] | None
              for f in sorted(only)]
     for f in sorted(files_a & files_b):
         if f.endswith(".parquet"):
-            diffs += compare_parquet(f"{name}/{f}", a / f, b / f)
+            diffs += compare_parquet(f"{name}/{f}", a / f, b / f, added)
             continue
         bytes_a, bytes_b = (a / f).read_bytes(), (b / f).read_bytes()
+        if added and f.endswith(".csv"):
+            bytes_b = without_added_columns(bytes_a, bytes_b, added)
         if f.startswith("failed/"):  # a failed sweep run: its error, not its traceback (line numbers)
             bytes_a, bytes_b = (json.loads(x)["error"].encode() for x in (bytes_a, bytes_b))
         if roots:
@@ -255,11 +287,15 @@ def compare_outcomes(job_a: Job, job_b: Job, a: Revision, b: Revision) -> list[s
     return []
 
 
-def compare_group(group: str, a: Revision, b: Revision) -> list[str]:
+def compare_group(group: str, a: Revision, b: Revision, added: frozenset[str] = frozenset()) -> list[str]:
     """Compare one group of outputs of the two revisions, print its summary line, return the differences."""
     jobs_a, jobs_b = ({j.name: j for j in r.jobs if j.group == group} for r in (a, b))
-    diffs = [f"{group} {n}: only in {side}" for side, only in (("A", jobs_a.keys() - jobs_b.keys()),
-                                                              ("B", jobs_b.keys() - jobs_a.keys())) for n in sorted(only)]
+    # An input that exists in one revision only (a scenario added or removed) has nothing to be
+    # compared with: it is listed, not counted as a difference.
+    for side, only in (("A", jobs_a.keys() - jobs_b.keys()), ("B", jobs_b.keys() - jobs_a.keys())):
+        if only:
+            print(f"{group}: only in {side}, not compared: {', '.join(sorted(only))}")
+    diffs: list[str] = []
     pairs = [(jobs_a[n], jobs_b[n]) for n in jobs_a if n in jobs_b]
     names, succeeded, failed_both = set(), 0, []
     for job_a, job_b in pairs:
@@ -271,7 +307,7 @@ def compare_group(group: str, a: Revision, b: Revision) -> list[str]:
         if not (folder_a.is_dir() and folder_b.is_dir()):
             continue
         roots = (a.checkout, b.checkout) if group != "runs" else None
-        files, found = compare_folders(job_a.out, folder_a, folder_b, roots)
+        files, found = compare_folders(job_a.out, folder_a, folder_b, roots, added)
         names |= set(files) if group != "sweeps" else set()
         if group == "sweeps":
             print(f"sweeps: {job_a.name}: {sum(f.startswith('runs/') for f in files)} runs/*.parquet "
@@ -294,6 +330,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("rev_b", help=f"a commit, or {WORKTREE} for the working tree")
     parser.add_argument("--work", type=Path, help="folder for checkouts and outputs (kept)")
     parser.add_argument("--jobs", type=int, default=2, help="commands run at a time (default 2)")
+    parser.add_argument("--added-columns", default="", metavar="A,B",
+                        help="columns B adds on purpose (a new indicator): dropped from B's CSV and parquet "
+                             "tables before comparing, and reported")
     return parser.parse_args(argv)
 
 
@@ -311,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
             r.entry, r.jobs = entry_point(r.checkout), plan_jobs(r.checkout)
             print(f"{r.label} = {r.rev}: {':'.join(r.entry)}, simulation from {probe(r)}, {len(r.jobs)} commands")
         run_all(revisions, args.jobs)
-        diffs = [d for group in ("runs", "sweeps", "matchmake") for d in compare_group(group, *revisions)]
+        added = frozenset(c for c in args.added_columns.split(",") if c)
+        if added:
+            print(f"columns added in B, dropped from its tables before comparing: {', '.join(sorted(added))}")
+        diffs = [d for group in ("runs", "sweeps", "matchmake") for d in compare_group(group, *revisions, added)]
     finally:
         for r in revisions:
             remove_checkout(repo, r)
