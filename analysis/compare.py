@@ -27,7 +27,7 @@ from analysis.i18n import Texts
 from analysis.inputs import ComparisonInputs, load_inputs
 from analysis.statistics import MIN_PAIRS, compare_with_baseline, describe
 from simulation.inputs.errors import InputError, did_you_mean
-from simulation.io.run_folder import write_atomically
+from simulation.io.atomic import write_atomically
 
 SUMMARY_COLUMNS = ["scenario", "year", "indicator", "n", "mean", "sd", "ci_low", "ci_high", "n_pairs",
                    "baseline_mean", "mean_difference", "relative_difference", "diff_ci_low", "diff_ci_high",

@@ -25,9 +25,10 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
+from simulation.io.atomic import write_file_atomically
 from simulation.sweeps.design import Design
 from simulation.sweeps.experiment import Experiment
-from simulation.sweeps.folder import SENSITIVITY, read_manifest, write_file_atomically
+from simulation.sweeps.folder import SENSITIVITY, read_manifest
 
 COLUMNS = {"sobol": ["S1", "S1_conf", "ST", "ST_conf"], "morris": ["mu", "mu_star", "mu_star_conf", "sigma"]}
 CONFIDENCE = 0.95

@@ -9,41 +9,26 @@ Layout::
     sensitivity.csv        indices of a Sobol' or Morris design, once every run has finished
 
 Every file is written under a hidden temporary name in its own folder and renamed into place
-(``os.replace``, atomic on POSIX): a file that exists is complete, whatever moment a sweep was
-killed at. ``--resume`` therefore trusts the Parquet files it finds, removes the temporary ones a
-kill left, and reruns everything else, failed runs included.
+(:func:`simulation.io.atomic.write_file_atomically`): a file that exists is complete, whatever
+moment a sweep was killed at. ``--resume`` therefore trusts the Parquet files it finds, removes
+the temporary ones a kill left, and reruns everything else, failed runs included.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 from simulation.inputs.errors import InputError
+from simulation.io.atomic import TEMPORARY, write_file_atomically
 
 MANIFEST = "manifest.json"
 RUNS = "runs"
 FAILED = "failed"
 SENSITIVITY = "sensitivity.csv"
-TEMPORARY = ".*.tmp"  # glob of the names files have while they are written
 # Manifest entries that define which runs a sweep holds: a resumed sweep must not change them.
 PLAN_KEYS = {"experiment": "experiment", "scenario": "base scenario", "points": "design points",
              "seeds": "replicate seeds"}
-
-
-def write_file_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` with ``write`` under a temporary name in the same folder, then rename it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _write_json(path: Path, data: dict) -> None:
