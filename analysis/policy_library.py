@@ -27,7 +27,6 @@ import os
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.statistics import HIGHER, LOWER, paired_difference
-from simulation.sweeps.runner import THREAD_PINNING
+from simulation.io.atomic import write_atomically
+from simulation.sweeps.runner import Failure, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -61,8 +61,8 @@ def library(folder: Path = SCENARIOS, baseline: Path = BASELINE) -> list[Path]:
 
 def run_one(path: str, seed: int, years: int | None) -> dict:
     """One run (a worker task): the final-year indicators and a few totals over all years."""
-    from simulation.runs import build_model
     from simulation.inputs.scenario import load_scenario
+    from simulation.runs import build_model
     loaded = load_scenario(path)
     model = build_model(loaded, seed=seed, years=years)
     started = time.perf_counter()
@@ -79,22 +79,30 @@ def run_one(path: str, seed: int, years: int | None) -> dict:
     return result
 
 
+def _library_run(years: int | None, task: tuple[int, str, int]) -> dict:
+    """A runner task: :func:`run_one` of ``task`` = (position, scenario path, seed)."""
+    return run_one(task[1], task[2], years)
+
+
 def run_all(paths: list[Path], seeds: list[int], workers: int, years: int | None = None,
-            placebo_seeds: list[int] | None = None) -> pd.DataFrame:
-    """Every (scenario, seed) run, on ``workers`` processes; rows in (scenario, seed) order.
+            placebo_seeds: list[int] | None = None, scheduler: str | None = None) -> pd.DataFrame:
+    """Every (scenario, seed) run, on ``workers`` local processes (:mod:`simulation.sweeps.runner`)
+    or on the Dask scheduler at ``scheduler``; rows in (scenario, seed) order.
 
     With ``placebo_seeds`` the first scenario (the baseline) also runs on those seeds, recorded as
     scenario :data:`PLACEBO` paired with ``seeds`` by position (``run_seed`` keeps the seed used).
+    Raises RuntimeError when a run fails.
     """
-    os.environ.update(THREAD_PINNING)
     tasks = [(str(p), s) for p in paths for s in seeds]
     if placebo_seeds:
         tasks += [(str(paths[0]), s) for s in placebo_seeds]
-    if workers <= 1:
-        results = [run_one(p, s, years) for p, s in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run_one, *zip(*tasks), [years] * len(tasks), chunksize=4))
+    results: list[dict | None] = [None] * len(tasks)
+    with runner(workers, scheduler, backend="local") as pool:
+        for (k, path, seed), result in pool.map(_library_run, years, [(k, *t) for k, t in enumerate(tasks)],
+                                                label=lambda task: f"library-{task[0]}"):
+            if isinstance(result, Failure):
+                raise RuntimeError(f"{path} with seed {seed} failed: {result.error}\n{result.traceback}")
+            results[k] = result
     runs = pd.DataFrame(results)
     runs.insert(2, "run_seed", runs.seed)
     if placebo_seeds:
@@ -184,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=20, help="paired replicates per scenario (default 20)")
     parser.add_argument("--seed", type=int, default=None, help="root of the replicate seeds (default: the baseline's)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS instead")
     parser.add_argument("--years", type=int, default=None, help="simulate only the first N years")
     parser.add_argument("--out", type=Path, default=Path("runs/policy_library"), help="output folder")
     parser.add_argument("--scenarios", type=Path, nargs="*", help="library scenarios (default: every "
@@ -193,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables-only", action="store_true",
                         help="rebuild differences.csv and the tables from the runs.csv already in --out")
     args = parser.parse_args(argv)
-    from simulation.sweeps.experiment import replicate_seeds
     from simulation.inputs.scenario import load_scenario
+    from simulation.sweeps.experiment import replicate_seeds
     baseline = load_scenario(BASELINE)
     paths = [BASELINE, *(args.scenarios or library())]
     names = {load_scenario(p).scenario.name: p for p in paths}
@@ -205,15 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         runs = pd.read_csv(args.out / "runs.csv")
     else:
         placebo = None if args.no_placebo else replicate_seeds(root + 1, args.replicates)
-        runs = run_all(paths, seeds, args.workers, args.years, placebo)
+        runs = run_all(paths, seeds, args.workers, args.years, placebo, args.scheduler)
     diffs = differences(runs, baseline.scenario.name)
-    args.out.mkdir(parents=True, exist_ok=True)
-    runs.to_csv(args.out / "runs.csv", index=False, lineterminator="\n")
-    diffs.to_csv(args.out / "differences.csv", index=False, lineterminator="\n")
     command = f"python -m analysis.policy_library --replicates {args.replicates}" + (
         f" --seed {args.seed}" if args.seed is not None else "")
-    (args.out / "policy_library.md").write_text(
-        markdown(diffs, runs, names, baseline.scenario.name, args.replicates, command), encoding="utf-8")
+    tables = markdown(diffs, runs, names, baseline.scenario.name, args.replicates, command)
+    write_atomically(args.out, {"runs.csv": lambda p: runs.to_csv(p, index=False, lineterminator="\n"),
+                                "differences.csv": lambda p: diffs.to_csv(p, index=False, lineterminator="\n"),
+                                "policy_library.md": lambda p: p.write_text(tables, encoding="utf-8")})
     print(f"{len(runs)} runs ({len(paths)} scenarios x {len(seeds)} seeds) in {time.perf_counter() - started:.0f} s; "
           f"tables in {args.out / 'policy_library.md'}", file=sys.stderr)
     return 0

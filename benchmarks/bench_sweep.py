@@ -24,14 +24,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from simulation.sweeps.experiment import load_experiment
-from simulation.sweeps.runner import local_cluster, run_sweep
+from simulation.sweeps.runner import local_cluster
+from simulation.sweeps.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = (1, 2)
 
 
 def _import_model() -> None:
-    import simulation.sweeps.runner  # noqa: F401 - a worker's first task would otherwise pay for this import
+    import simulation.sweeps.sweep  # noqa: F401 - a worker's first task would otherwise pay for this import
 
 
 def timed_sweep(loaded, out: Path, **where) -> float:

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.policy_library import OUTCOMES, PLACEBO, STRICT, WEAK, differences, library, markdown, run_one
+from analysis.policy_library import (OUTCOMES, PLACEBO, STRICT, WEAK, differences, library, markdown, run_all,
+                                     run_one)
 from tests.conftest import BASELINE, ROOT
 
 # A lever is one policy section, or the commitments with the enforcement that backs them.
 LEVERS = [{"admission"}, {"allocation"}, {"landfill_tax"}, {"virgin_levy"}, {"exchange_subsidy"},
           {"capex_subsidy"}, {"facilitator"}, {"commitments", "enforcement"}, {"park_manager"},
-          {"service_cofunding"}, {"profiling", "admission"}]
+          {"service_cofunding"}, {"profiling", "admission"}, {"truck_tax"}]
 
 
 def test_library_has_at_least_six_one_lever_variants_of_the_baseline():
@@ -66,3 +67,14 @@ def test_one_run_reports_the_final_year_and_entry_totals():
     row = run_one(str(BASELINE), seed=7, years=2)
     assert row["final_year"] == 2027 and row["scenario"] == "formigine_baseline"
     assert set(OUTCOMES) <= set(row) and row["total_applicants"] >= row["total_admitted"]
+
+
+def test_runs_on_the_runners_processes_are_those_of_one_process():
+    """Two worker processes of the sweep runner give the rows, in order, of one; placebo seeds are
+    recorded as the placebo scenario paired with the first seeds by position."""
+    paths, seeds = [BASELINE, ROOT / "scenarios" / "landfill_tax_high.yaml"], [3, 4]
+    one = run_all(paths, seeds, workers=1, years=2, placebo_seeds=[5, 6])
+    two = run_all(paths, seeds, workers=2, years=2, placebo_seeds=[5, 6])
+    pd.testing.assert_frame_equal(one.drop(columns="seconds"), two.drop(columns="seconds"))
+    assert one.scenario.tolist() == ["formigine_baseline"] * 2 + ["landfill_tax_high"] * 2 + [PLACEBO] * 2
+    assert one.seed.tolist() == [3, 4] * 3 and one.run_seed.tolist() == [3, 4, 3, 4, 5, 6]

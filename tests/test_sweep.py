@@ -25,11 +25,12 @@ import yaml
 
 from analysis.sweep_results import load_failures, load_sweep
 from simulation.cli.main import main
+from simulation.indicators import INDICATORS
 from simulation.inputs.errors import InputError
 from simulation.sweeps.experiment import load_experiment
-from simulation.indicators import INDICATORS
-from simulation.sweeps.runner import local_cluster, run_sweep
 from simulation.sweeps.folder import FAILED, MANIFEST, RUNS
+from simulation.sweeps.runner import local_cluster
+from simulation.sweeps.sweep import run_sweep
 from tests.conftest import BASELINE, ROOT
 
 BIN = Path(sys.executable).parent
@@ -98,6 +99,14 @@ def test_one_worker_gives_the_frame_of_two(experiment, reference, tmp_path):
     summary = run_sweep(load_experiment(experiment), tmp_path / "one", workers=1)
     assert (summary.finished, summary.failed) == (20, 0)
     pd.testing.assert_frame_equal(load_sweep(tmp_path / "one"), load_sweep(reference))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_local_back_end_gives_the_frame_of_dask(experiment, reference, tmp_path, workers):
+    """The runner's process pool (2 workers) and this process alone (1) give Dask's results."""
+    summary = run_sweep(load_experiment(experiment), tmp_path / "local", workers=workers, backend="local")
+    assert (summary.finished, summary.failed) == (20, 0)
+    pd.testing.assert_frame_equal(load_sweep(tmp_path / "local"), load_sweep(reference))
 
 
 def free_port() -> int:
@@ -216,6 +225,7 @@ def test_a_folder_holding_a_sweep_needs_resume_and_the_same_plan(experiment, ref
     assert sorted(p.stat().st_mtime_ns for p in (reference / RUNS).iterdir()) == before
 
 
+@pytest.mark.slow
 def test_shipped_sobol_experiment_writes_sensitivity_csv(scheduler, tmp_path, capsys):
     """The shipped experiment, with fewer samples and years, through the ``ecodistrict sweep`` command."""
     doc = yaml.safe_load((ROOT / "experiments" / "sobol_policy.yaml").read_text())

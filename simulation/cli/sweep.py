@@ -1,7 +1,8 @@
 """The ``ecodistrict sweep`` command: arguments, and what it prints (README, Sweeps and sensitivity analysis).
 
-Kept apart from :mod:`simulation.sweeps.runner` so that building the parser imports neither Dask nor the
-model: every ``ecodistrict`` command would otherwise pay for their import.
+The sweep itself is :func:`simulation.sweeps.sweep.run_sweep`, imported when the command runs so
+that building the parser imports neither Dask nor the model: every ``ecodistrict`` command would
+otherwise pay for their import.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from simulation.cli.arguments import EXIT_INTERRUPTED, check_out, positive_int
+
 SWEEPS_DIR = Path("sweeps")
 EXIT_RUNS_FAILED = 1
 
 
 def add_sweep_command(sub) -> None:
     """Register ``sweep`` on the subparsers of ``ecodistrict``."""
-    from simulation.cli.main import _positive_int
-
     sweep = sub.add_parser("sweep", help="many runs of an experiment (grid or sampled design), locally or on Dask")
     sweep.add_argument("experiment", type=Path, help="experiment YAML file")
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, help="local worker processes (default: one per core)")
+    where.add_argument("--workers", type=positive_int, help="local worker processes (default: one per core)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of local workers)")
     sweep.add_argument("--out", type=Path, help="sweep folder (default: sweeps/<experiment name>)")
@@ -31,19 +32,18 @@ def add_sweep_command(sub) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from simulation.cli.main import check_out_dir
     from simulation.sweeps.experiment import load_experiment
-    from simulation.sweeps.runner import run_sweep
+    from simulation.sweeps.sweep import run_sweep
 
     loaded = load_experiment(args.experiment)
     out = args.out if args.out is not None else SWEEPS_DIR / loaded.name
-    check_out_dir(out)
+    check_out(out)
     try:
         summary = run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                             progress=True)
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are saved in {out}/; add --resume to run the others", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     rate = f", {summary.ran / summary.seconds * 60:.0f} runs/min" if summary.ran else ""
     print(f"swept {loaded.name}: {summary.finished} of {summary.total} runs finished "
           f"({summary.ran} run now in {summary.seconds:.1f} s{rate}), {summary.failed} failed")

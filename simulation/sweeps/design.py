@@ -27,7 +27,7 @@ class Bounds(StrictModel):
     high: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Bounds":
+    def _ordered(self) -> Bounds:
         if not self.high > self.low:
             raise user_error(f"high ({self.high:g}) is not above low ({self.low:g})",
                              "give a range with high > low", field="high")
@@ -51,7 +51,7 @@ class Design(StrictModel):
     parameters: dict[str, Bounds] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _method_options(self) -> "Design":
+    def _method_options(self) -> Design:
         if self.method == "sobol" and self.samples & (self.samples - 1):
             power = 1 << (self.samples.bit_length() - 1)
             raise user_error(f"Sobol' samples must be a power of two, not {self.samples}",
@@ -72,10 +72,6 @@ class Design(StrictModel):
         """The problem definition SALib's samplers and estimators take."""
         return {"num_vars": len(self.parameters), "names": self.names,
                 "bounds": [[b.low, b.high] for b in self.parameters.values()]}
-
-    def point_count(self) -> int:
-        d = len(self.parameters)
-        return {"sobol": self.samples * (d + 2), "morris": self.samples * (d + 1), "lhs": self.samples}[self.method]
 
 
 def sample(design: Design, seed: int) -> np.ndarray:

@@ -24,14 +24,13 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from simulation.sweeps.design import Design, sample
-from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.indicators import INDICATORS
-from simulation.runs import build_model
-from simulation.inputs.scenario import (LoadedScenario, Scenario, load_scenario, validate_scenario_data,
-                                 with_overrides)
+from simulation.inputs.errors import InputError, Problem, did_you_mean
+from simulation.inputs.scenario import LoadedScenario, Scenario, load_scenario, validate_scenario_data, with_overrides
 from simulation.inputs.schema_base import StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
+from simulation.runs import build_model
+from simulation.sweeps.design import Design, sample
 
 # Scenario fields an experiment may not vary, and why.
 FIXED_FIELDS = {
@@ -56,7 +55,7 @@ class Experiment(StrictModel):
     design: Design | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Experiment":
+    def _consistent(self) -> Experiment:
         if (self.grid is None) == (self.design is None):
             raise user_error("an experiment has either a grid or a design" if self.grid is None
                              else "an experiment has a grid or a design, not both",

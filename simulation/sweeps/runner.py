@@ -1,46 +1,40 @@
-"""Running a sweep on Dask: every run of an experiment, on all local cores or on a cluster.
+"""Running many independent simulations at once: in local processes or on a Dask cluster.
 
-Each run (one replicate of one point) is one Dask task, :func:`simulate`, a module-level function
-so that worker processes (spawned, as Mesa requires) can import it. The base scenario and its
-catalogue are sent to each worker once; a task carries only its point's settings and its seed, so
-its result depends on nothing but (scenario, seed) and is the same whichever worker, and however
-many workers, run it. Locally the workers are a ``distributed.LocalCluster`` of single-threaded
-processes; ``scheduler`` connects to an existing Dask scheduler instead (started by hand, by
-``dask-jobqueue`` on an HPC queue, or by any other deployment).
+The one runner behind every batch of runs: a sweep (:func:`simulation.sweeps.sweep.run_sweep`) and
+the policy library (:mod:`analysis.policy_library`). A task is a module-level function called as
+``function(shared, item)`` (module-level so that worker processes can import it); ``shared`` is
+what every task needs, ``item`` what tells one task from another. A task's result must depend on
+nothing but its arguments (for a run: scenario and seed), so it is the same whichever worker, and
+however many workers, run it.
 
-The client, not the workers, writes the sweep folder as results arrive: workers need no access to
-it, and a run that raised is recorded as a failure while the others go on.
+Two back-ends, one interface (:meth:`DaskRunner.map`, :meth:`LocalRunner.map`):
+
+* ``dask``: a ``distributed.LocalCluster`` of single-threaded worker processes, or an existing
+  Dask scheduler at ``scheduler`` (started by hand, by ``dask-jobqueue`` on an HPC queue, or by any
+  other deployment); ``shared`` is sent to each worker once;
+* ``local``: a process pool of the standard library, or this process alone for one worker: nothing
+  to start, for scripts and tests.
+
+Results come back as tasks finish, each with its item; a task that raised, or whose worker died,
+comes back as a :class:`Failure` while the others go on.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import platform
-import sys
-import time
 import traceback
 import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Iterator
-
-import numpy as np
-import pandas as pd
-from tqdm import tqdm
+from typing import Any, Literal
 
 from simulation.inputs.errors import InputError
-from simulation.sweeps.experiment import LoadedExperiment, RunSpec, point_scenario
-from simulation.io.run_folder import git_revision
-from simulation.runs import build_model
-from simulation.inputs.scenario import LoadedScenario
-from simulation.sweeps.folder import check, create, finished, save_failure, save_run, tidy
 
+Backend = Literal["dask", "local"]
 # One BLAS/OpenMP thread per worker process: a worker is one core, and a multi-threaded BLAS
-# inside each of N processes would oversubscribe the machine (DESIGN §6).
+# inside each of N processes would oversubscribe the machine.
 THREAD_PINNING = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Dask's diagnostics sample each worker's stack 100 times a second (taking the GIL from the run)
 # and tick every event loop 50 times a second: CPU the runs need. A local cluster of 2 workers,
@@ -49,100 +43,93 @@ QUIET_DASK = {"distributed.worker.profile.enabled": False, "distributed.admin.ti
               "distributed.admin.system-monitor.interval": "2s"}
 SCHEDULER_TIMEOUT_S = 10
 LOOPBACK_ANY_PORT = "127.0.0.1:0"  # local cluster's HTTP endpoint: never clashes with another cluster's 8787
-VERSIONED = ("ecodistrict", "mesa", "numpy", "pandas", "scipy", "dask", "distributed", "SALib", "pyarrow")
 
-
-@dataclass(frozen=True)
-class SweepBase:
-    """What every run of a sweep shares; scattered to each worker once."""
-
-    scenario: LoadedScenario
-    document: dict
-    years: int | None
-    outcomes: tuple[str, ...]
-    parameter_dtypes: dict[str, str]
+Task = Callable[[Any, Any], Any]
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A run that raised: what it said, and where."""
+    """A task that raised: what it said, and where."""
 
     error: str
     traceback: str
 
 
-@dataclass(frozen=True)
-class SweepSummary:
-    total: int  # runs of the experiment
-    finished: int  # runs whose results are in the sweep folder
-    failed: int  # runs that failed in this session (recorded in failed/)
-    ran: int  # runs attempted in this session
-    seconds: float  # wall time of this session's runs, cluster start-up included
+def _failure(exc: BaseException) -> Failure:
+    return Failure(f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def simulate(base: SweepBase, spec: RunSpec) -> bytes | Failure:
-    """One run on a worker: the tidy rows of its kept indicators as Parquet bytes, or the error
-    it raised. The worker encodes the file so that the client, one process for all workers, only
-    writes bytes: its work per run would otherwise bound how many workers a sweep can use."""
+def guarded(function: Task, shared, item):
+    """``function(shared, item)`` on a worker, or the :class:`Failure` it raised."""
     try:
-        loaded = point_scenario(base.scenario, base.document, spec.settings)
-        model = build_model(loaded, seed=spec.seed, years=base.years,
-                            measure_efficiency="symbiosis_efficiency" in base.outcomes)
-        model.run()
-    except Exception as exc:  # recorded with its traceback; the sweep goes on
-        return Failure(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    return parquet_bytes(run_frame(base, spec, model.indicator_rows))
+        return function(shared, item)
+    except Exception as exc:  # recorded with its traceback; the batch goes on
+        return _failure(exc)
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+class DaskRunner:
+    """Tasks on a Dask cluster, through ``client``."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def map(self, function: Task, shared, items: Iterable, label: Callable[[Any], str] = str) -> Iterator[tuple]:
+        """``(item, result or Failure)`` for every item, as tasks finish; ``label(item)`` names its task."""
+        from distributed import as_completed as dask_completed
+
+        remote = self.client.scatter(shared, broadcast=True, hash=False)
+        session = uuid.uuid4().hex[:8]  # task keys unique even if two batches share a scheduler
+        futures = {self.client.submit(guarded, function, remote, item, key=f"ecodistrict-{label(item)}-{session}"): item
+                   for item in items}
+        for future in dask_completed(futures):
+            item = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the task never returned (its worker died, it was cancelled, ...)
+                result = _failure(exc)
+            future.release()
+            yield item, result
 
 
-def run_frame(base: SweepBase, spec: RunSpec, rows: list[dict]) -> pd.DataFrame:
-    """Rows ``run, point, replicate, seed, <parameters>, year, <outcomes>``, one per simulated year.
+class LocalRunner:
+    """Tasks in a pool of local processes, or in this process when ``pool`` is ``None``."""
 
-    Parameter columns have the experiment's type in every run, so that the files concatenate.
-    """
-    n = len(rows)
-    columns: dict[str, object] = {
-        "run": pd.Series([spec.run] * n, dtype="str"),
-        "point": np.full(n, spec.point, dtype=np.int64),
-        "replicate": np.full(n, spec.replicate, dtype=np.int64),
-        "seed": np.full(n, spec.seed, dtype=np.int64),
-    }
-    for path, dtype in base.parameter_dtypes.items():
-        columns[path] = pd.Series([spec.settings[path]] * n, dtype=dtype)
-    columns["year"] = np.array([r["year"] for r in rows], dtype=np.int64)
-    for outcome in base.outcomes:
-        columns[outcome] = [r[outcome] for r in rows]
-    return pd.DataFrame(columns)
+    def __init__(self, pool: ProcessPoolExecutor | None):
+        self.pool = pool
 
-
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
+    def map(self, function: Task, shared, items: Iterable, label: Callable[[Any], str] = str) -> Iterator[tuple]:
+        """``(item, result or Failure)`` for every item, as tasks finish (``label`` is unused here)."""
+        if self.pool is None:
+            for item in items:
+                yield item, guarded(function, shared, item)
+            return
+        futures = {self.pool.submit(guarded, function, shared, item): item for item in items}
+        for future in as_completed(futures):
+            item = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker died (BrokenProcessPool) or the task could not be sent
+                result = _failure(exc)
+            yield item, result
 
 
-def manifest_of(loaded: LoadedExperiment) -> dict:
-    """What a sweep folder records about itself: enough to rerun it and to read its results."""
-    return {
-        "experiment_file": str(loaded.path),
-        "experiment": loaded.experiment.model_dump(mode="json"),
-        "scenario_file": str(loaded.base.path),
-        "scenario": loaded.document,
-        "parameters": loaded.experiment.parameters,
-        "outcomes": loaded.experiment.kept_outcomes,
-        "points": loaded.points,
-        "seeds": loaded.seeds,
-        "runs": len(loaded.points) * len(loaded.seeds),
-        "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED}},
-        "git_revision": git_revision(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+@contextmanager
+def runner(workers: int | None = None, scheduler: str | None = None,
+           backend: Backend = "dask") -> Iterator[DaskRunner | LocalRunner]:
+    """A runner of ``workers`` processes (default: one per core) on ``backend``, or on the Dask
+    scheduler at ``scheduler``. Started on entry (a cluster's start-up is part of the wait), shut
+    down on exit. Raises InputError when the scheduler cannot be reached."""
+    workers = workers or os.cpu_count() or 1
+    if scheduler is not None or backend == "dask":
+        with dask_client(workers, scheduler) as client:
+            yield DaskRunner(client)
+        return
+    if workers <= 1:
+        yield LocalRunner(None)
+        return
+    os.environ.update(THREAD_PINNING)  # read by the worker processes this one starts, and by itself
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield LocalRunner(pool)
 
 
 @contextmanager
@@ -172,65 +159,3 @@ def local_cluster(workers: int):
     with dask.config.set(QUIET_DASK):  # read when the scheduler and the workers' nannies are made
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address=LOOPBACK_ANY_PORT, env=THREAD_PINNING)
-
-
-def run_sweep(loaded: LoadedExperiment, out: str | Path, workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, progress: bool = False) -> SweepSummary:
-    """Run every run of ``loaded`` that ``out`` does not hold yet, and record each result there.
-
-    ``workers`` local processes (default: one per core) unless ``scheduler`` gives the address of
-    a Dask scheduler. Without ``resume`` the folder must be new; with it, finished runs are kept
-    and the rest (failed runs included) are run. Raises InputError for a folder that holds
-    something else or another experiment's sweep.
-    """
-    out = Path(out)
-    runs = loaded.runs()
-    manifest = manifest_of(loaded)
-    resuming = check(out, manifest, resume)
-    if resuming:
-        tidy(out)
-    done = finished(out) if resuming else set()
-    todo = [spec for spec in runs if spec.run not in done]
-    started = time.perf_counter()
-    failed = 0
-    if todo:
-        base = SweepBase(loaded.base, loaded.document, loaded.experiment.years,
-                         tuple(loaded.experiment.kept_outcomes), loaded.parameter_dtypes)
-        n_workers = min(workers or os.cpu_count() or 1, len(todo))
-        # The bar appears before the cluster starts: its clock and time left include the start-up.
-        with tqdm(total=len(runs), initial=len(runs) - len(todo), desc=loaded.name, unit="run", file=sys.stderr,
-                  postfix="failed 0", disable=None if progress else True) as bar, \
-                dask_client(n_workers, scheduler) as client:
-            if not resuming:
-                create(out, manifest)
-            failed = _execute(client, base, todo, out, bar)
-    return SweepSummary(total=len(runs), finished=len(finished(out)), failed=failed, ran=len(todo),
-                        seconds=time.perf_counter() - started)
-
-
-def _execute(client, base: SweepBase, todo: list[RunSpec], out: Path, bar) -> int:
-    """Submit every run, store each result as it arrives; returns the number of failed runs."""
-    from distributed import as_completed
-
-    shared = client.scatter(base, broadcast=True, hash=False)
-    session = uuid.uuid4().hex[:8]  # task keys unique even if two sweeps share a scheduler
-    futures = {client.submit(simulate, shared, spec, key=f"ecodistrict-{spec.run}-{session}"): spec for spec in todo}
-    failed = 0
-    for future in as_completed(futures):
-        spec = futures.pop(future)
-        try:
-            result = future.result()
-        except Exception as exc:  # the task never returned (its worker died, it was cancelled, ...)
-            result = Failure(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        future.release()
-        if isinstance(result, Failure):
-            failed += 1
-            save_failure(out, spec.run, {"run": spec.run, "point": spec.point, "replicate": spec.replicate,
-                                         "seed": spec.seed, "parameters": spec.settings,
-                                         "error": result.error, "traceback": result.traceback})
-        else:
-            save_run(out, spec.run, result)
-        bar.set_postfix_str(f"failed {failed}", refresh=False)
-        bar.update(1)
-    return failed
-
