@@ -112,12 +112,12 @@ def _final(frame: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def _interval(row, share: bool, texts) -> tuple[str, str, str]:
     """Mean paired difference and its interval, as the summary writes them (pp for shares, else %)."""
-    if share or not (abs(row.baseline_mean) > 0):
-        scale = 1.0
-        fmt = (lambda v: texts.change(v, math.nan, share))
-    else:
-        scale = 1 / abs(row.baseline_mean)
-        fmt = (lambda v: texts.number(100 * v, 1, sign=True) + " %")
+    relative = not share and abs(row.baseline_mean) > 0
+    scale = 1 / abs(row.baseline_mean) if relative else 1.0
+
+    def fmt(v: float) -> str:
+        return texts.number(100 * v, 1, sign=True) + " %" if relative else texts.change(v, math.nan, share)
+
     return fmt(row.mean_difference * scale), fmt(row.ci_low * scale), fmt(row.ci_high * scale)
 
 

@@ -124,6 +124,7 @@ def test_bad_experiment_names_file_and_field_and_sweep_writes_nothing(tmp_path, 
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_experiment_through_the_command_line_shows_no_traceback(tmp_path):
     path = write_experiment(tmp_path, grid={"policy.landfil_tax.nonhazardous_eur_per_t": [0]})
     done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", str(path), "--out", str(tmp_path / "s")],

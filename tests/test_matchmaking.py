@@ -27,10 +27,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.inputs.firm_profiles import read_profiles, reference_archetype
-from simulation.matchmake.matching import (allocate_optimally, find_matches, firm_profile, matching_catalogue,
-                                    matching_setting, service_opportunities)
 from simulation.exchange.optimum import optimal_allocation
+from simulation.inputs.firm_profiles import read_profiles, reference_archetype
+from simulation.matchmake.matching import (
+    allocate_optimally,
+    find_matches,
+    matching_catalogue,
+    matching_setting,
+    service_opportunities,
+)
+from simulation.matchmake.tables import firm_profile
 from tests.conftest import FIXTURES, ROOT
 
 PROFILES = FIXTURES / "profiles"
@@ -55,6 +61,7 @@ def cli_run(tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_matchmake_lists_hand_computed_pairs_best_first(cli_run):
     out, result = cli_run
     ex = pd.read_csv(out)
@@ -74,6 +81,7 @@ def test_matchmake_lists_hand_computed_pairs_best_first(cli_run):
     assert "80,410 EUR/yr" in result.stdout
 
 
+@pytest.mark.slow
 def test_matchmake_writes_firm_profiles_and_a_readable_summary(cli_run):
     out, _ = cli_run
     firms = pd.read_csv(out.with_name("matches_firms.csv")).set_index("firm")
@@ -138,7 +146,8 @@ def test_reductions_keep_the_optimum_of_the_whole_linear_program(four):
         a_rows, caps = [], []
         for mask, cap, coef in [((sup == i) & (subs.residue[row] == r), supply[i, r], 1.0)
                                 for i in range(n) for r in range(n_res)] + \
-                               [((buy == i) & (row == k), row_cap[i, k], ratio) for i in range(n) for k in range(len(subs))] + \
+                               [((buy == i) & (row == k), row_cap[i, k], ratio)
+                                for i in range(n) for k in range(len(subs))] + \
                                [((buy == i) & (subs.input[row] == r), demand[i, r], ratio)
                                 for i in range(n) for r in range(n_res)]:
             if mask.any():

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from simulation.indicators import INDICATORS
-from simulation.io.run_folder import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, RUN_FILES, SERVICE_COLUMNS
+from simulation.io.run_folder import (
+    EXCHANGE_COLUMNS,
+    FIRM_COLUMNS,
+    FLOW_COLUMNS,
+    PLOT_COLUMNS,
+    RUN_FILES,
+    SERVICE_COLUMNS,
+)
 from simulation.runs import run_scenario
 from tests.conftest import BASELINE
 
@@ -63,6 +70,7 @@ def test_different_seeds_differ(baseline_runs):
     assert any((baseline_runs["a"] / n).read_bytes() != (baseline_runs["c"] / n).read_bytes() for n in CSV_FILES)
 
 
+@pytest.mark.slow
 def test_cli_run_prints_where_outputs_are(tmp_path):
     out = tmp_path / "cli-run"
     done = subprocess.run([sys.executable, "-m", "simulation.cli", "run", str(BASELINE), "--years", "3",

@@ -12,8 +12,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.statistics import (HIGHER, LOWER, MIN_PAIRS, SAME, TOO_FEW, compare_with_baseline, describe,
-                                 paired_difference)
+from analysis.statistics import (
+    HIGHER,
+    LOWER,
+    MIN_PAIRS,
+    SAME,
+    TOO_FEW,
+    compare_with_baseline,
+    describe,
+    paired_difference,
+)
 
 
 def test_a_detectable_shift_is_detected():

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from analysis.i18n import LANGUAGES
+from simulation.cli.arguments import check_out
 
 DEFAULT_OUT = Path("reports") / "comparison"
 
@@ -23,7 +24,8 @@ def add_compare_command(sub) -> None:
     compare.add_argument("--baseline", metavar="NAME",
                          help="scenario the others are compared with (default: the first one given)")
     compare.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                         help=f"report folder (default: {DEFAULT_OUT}); the report's files and figures in it are replaced")
+                         help=f"report folder (default: {DEFAULT_OUT}); the report's files and figures in it "
+                              "are replaced")
     compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default: en)")
     compare.set_defaults(handler=cmd_compare)
 
@@ -32,9 +34,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.compare import compare, write_comparison
     from analysis.i18n import Texts
     from analysis.statistics import HIGHER, LOWER, SAME, TOO_FEW
-    from simulation.cli.main import check_out_dir
 
-    check_out_dir(args.out)
+    check_out(args.out)
     result = compare(args.folders, baseline=args.baseline)
     out = write_comparison(result, args.out, lang=args.lang)
     texts = Texts("en")

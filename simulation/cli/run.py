@@ -1,0 +1,35 @@
+"""The ``ecodistrict run`` command: one scenario, one seed, one run folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simulation.cli.arguments import check_out, non_negative_int, positive_int
+
+
+def add_run_command(sub) -> None:
+    """Register ``run`` on the subparsers of ``ecodistrict``."""
+    run = sub.add_parser("run", help="run one scenario and write its run folder")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--seed", type=non_negative_int, help="random seed (default: the scenario's)")
+    run.add_argument("--years", type=positive_int, help="number of years to simulate from the start year")
+    run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario>-seed<seed>)")
+    run.set_defaults(handler=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from simulation.io.run_folder import RUN_FILES
+    from simulation.runs import run_scenario
+
+    check_out(args.out)
+    out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=args.out, progress=True)
+    last = model.indicator_rows[-1] if model.indicator_rows else {}
+    print(f"ran {model.scenario.name}: years {model.scenario.years.start}-{model.scenario.years.end}, "
+          f"seed {model.seed_used}")
+    if last:
+        print(f"final year {last['year']}: {last['firms']} firms, {last['symbiosis_links']} exchanges, "
+              f"circular input rate {last['circular_input_rate']:.3f}, "
+              f"landfill diversion {last['landfill_diversion_rate']:.3f}")
+    print(f"outputs written to {out_dir}/ ({', '.join(RUN_FILES)})")
+    return 0
