@@ -11,8 +11,7 @@ import shutil
 
 import pandas as pd
 
-from tests.conftest import ROOT
-from tests.test_bad_input import cli
+from tests.conftest import ROOT, cli
 
 EXAMPLE = ROOT / "scenarios" / "examples" / "kalundborg"
 

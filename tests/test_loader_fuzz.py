@@ -22,13 +22,12 @@ from hypothesis import strategies as st
 
 from simulation.inputs.catalogue import shipped_path
 from simulation.inputs.errors import InputError
-from simulation.runs import build_model
-from simulation.inputs.scenario import deep_merge, load_scenario
+from simulation.inputs.scenario import DEFAULTS_FILE, deep_merge, load_scenario
 from simulation.inputs.strict_yaml import load_yaml
+from simulation.runs import build_model
+from tests.conftest import BASELINE, TWO_FIRMS
 
-ROOT = Path(__file__).resolve().parents[1]
-TWO_FIRMS = ROOT / "tests" / "fixtures" / "two_firms" / "scenario.yaml"
-BASELINE = ROOT / "scenarios" / "formigine_baseline.yaml"
+DEFAULTS = shipped_path(DEFAULTS_FILE)
 SOURCES = [TWO_FIRMS] + ([BASELINE] if BASELINE.is_file() else [])
 FIXTURE_CATALOGUE = {"resources": "resources.yaml", "archetypes": "archetypes.yaml"}
 
@@ -100,7 +99,7 @@ def parsed(path: Path):
 
 
 @st.composite
-def mutated(draw, source: Path, defaults_file: Path | None = shipped_path("defaults.yaml")):
+def mutated(draw, source: Path, defaults_file: Path | None = DEFAULTS):
     """A valid document with 1-3 random mutations applied (paths from the document merged over
     ``defaults_file``, so that values only the defaults set can be replaced too)."""
     doc = copy.deepcopy(parsed(source))

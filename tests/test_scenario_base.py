@@ -1,8 +1,8 @@
 """A scenario may name a ``base`` scenario and list only what it changes.
 
 The shipped policy scenarios are one-lever variants of the Formigine baseline; a base's own file
-paths stay relative to the base; a missing base, a cycle of bases and a variant without its own
-name are input errors on the variant's field.
+paths stay relative to the base; bases chain. A bad base (missing, a cycle, a variant without its
+own name) is an input error: those cases are in ``tests/test_bad_input.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from pathlib import Path
 import pytest
 
 from analysis.inputs import differences
-from simulation.inputs.errors import InputError
 from simulation.inputs.scenario import load_scenario
 from tests.conftest import BASELINE, FIXTURES, ROOT
-from tests.test_bad_input import assert_input_error, cli
 
 POLICY_SCENARIOS = {
     "landfill_tax_high": {"policy.landfill_tax.inert_eur_per_t": (9.0, 25.82),
@@ -58,22 +56,3 @@ def test_bases_chain(tmp_path):
     path = _variant(tmp_path, "name: top\nbase: middle.yaml\nyears: {start: 2026, end: 2027}\n")
     scenario = load_scenario(path).scenario
     assert (scenario.name, scenario.seed, scenario.years.end) == ("top", 9, 2027)
-
-
-@pytest.mark.parametrize("text, field, says", [
-    ("name: v\nbase: nope.yaml\n", "base", ("file 'nope.yaml' not found", "relative to the scenario's folder")),
-    ("name: v\nbase: [a.yaml]\n", "base", ("expected the path of a scenario file",)),
-    ("name: v\nbase: variant.yaml\n", "base", ("cycle", "variant.yaml -> variant.yaml")),
-    ("base: territory/scenario.yaml\nseed: 3\n", "name", ("needs a name of its own",)),
-], ids=["missing", "not_a_path", "itself", "no_name"])
-def test_a_bad_base_is_an_input_error_on_the_variant(tmp_path, text, field, says):
-    shutil.copytree(FIXTURES / "two_firms", tmp_path / "territory")
-    path = _variant(tmp_path, text)
-    assert_input_error(cli("validate", path, cwd=tmp_path), path, field, says)
-
-
-def test_a_cycle_through_two_files_is_refused(tmp_path):
-    _variant(tmp_path, "name: a\nbase: b.yaml\n", "a.yaml")
-    _variant(tmp_path, "name: b\nbase: a.yaml\n", "b.yaml")
-    with pytest.raises(InputError, match="cycle: a.yaml -> b.yaml -> a.yaml"):
-        load_scenario(tmp_path / "a.yaml")
