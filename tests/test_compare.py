@@ -57,6 +57,7 @@ def reports(runs, tmp_path_factory) -> dict[str, Path]:
     return {"en": english, "it": root / "it"}
 
 
+@pytest.mark.slow
 def test_compare_writes_the_report_the_summary_and_every_figure(reports):
     out = reports["en"]
     for name in FIGURES:
@@ -74,6 +75,7 @@ def test_compare_writes_the_report_the_summary_and_every_figure(reports):
     assert (others.n_pairs == len(SEEDS)).all() and others.verdict.notna().all()
 
 
+@pytest.mark.slow
 def test_summary_numbers_are_those_of_the_run_folders(runs, reports):
     """The baseline mean and the paired difference, recomputed by hand from the run folders."""
     final = {(p.name.rsplit("-seed", 1)[0], int(p.name.rsplit("seed", 1)[1])):
@@ -87,6 +89,7 @@ def test_summary_numbers_are_those_of_the_run_folders(runs, reports):
         [final["facilitator_platform", s] - final["formigine_baseline", s] for s in SEEDS]))
 
 
+@pytest.mark.slow
 def test_the_report_speaks_the_language_asked(reports):
     english = (reports["en"] / "report.html").read_text(encoding="utf-8")
     italian = (reports["it"] / "report.html").read_text(encoding="utf-8")
@@ -98,6 +101,7 @@ def test_the_report_speaks_the_language_asked(reports):
         (reports["it"] / "figures/trajectories.png").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_the_same_files(reports):
     for lang in ("en", "it"):
         assert sorted(p.name for p in (reports[lang] / "figures").iterdir()) == sorted(
@@ -166,6 +170,7 @@ def test_bad_folders_are_input_errors(runs, tmp_path):
             compare(folders)
 
 
+@pytest.mark.slow
 def test_cli_refuses_an_unknown_baseline_without_a_traceback(runs, tmp_path):
     done = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", str(runs[0]), str(runs[3]),
                            "--baseline", "formigine_basline", "--out", str(tmp_path / "r")],
@@ -202,7 +207,8 @@ def chromium() -> Path:
                                       capture_output=True, text=True, timeout=1800,
                                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
                 if done.returncode != 0 or not CHROMIUM.exists():
-                    pytest.fail(f"could not install Chromium with apt-get:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+                    pytest.fail("could not install Chromium with apt-get:\n"
+                                f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return CHROMIUM
 
 
@@ -274,6 +280,7 @@ def test_report_opens_offline_in_chromium_with_every_figure(chromium, reports, t
     print(f"screenshot of the {lang} report: {screenshot}")
 
 
+@pytest.mark.slow
 def test_embedded_figures_are_the_saved_pngs(reports):
     html = (reports["en"] / "report.html").read_text(encoding="utf-8")
     for name in FIGURES:
