@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulation.cli.main import validate_file
+from simulation.cli.validate import validate_file
 from simulation.inputs.catalogue import load_resource_catalogue
 from simulation.inputs.errors import InputError
 from simulation.inputs.firm_profiles import read_profiles
