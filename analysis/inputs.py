@@ -28,7 +28,7 @@ from analysis.families import indicators_in
 from analysis.run_folder import RunFolder, load_run
 from analysis.sweep_results import load_sweep
 from simulation.inputs.errors import InputError
-from simulation.sweeps.experiment import with_settings
+from simulation.world import set_fields
 
 FOLDER_FIX = "give folders written by 'ecodistrict run' or 'ecodistrict sweep'"
 # Settings that may differ between replicates of one scenario without making them different scenarios.
@@ -147,7 +147,7 @@ def _read_sweep(path: Path, manifest: dict) -> _Part:
     labels = {}
     for index, point in enumerate(manifest["points"]):
         label = labels[index] = _point_label(name, point)
-        part.definitions[label] = {**with_settings(base, point), "name": label, "years": years}
+        part.definitions[label] = {**set_fields(base, point), "name": label, "years": years}
         part.descriptions[label] = experiment.get("description", "")
     part.table = tidy.assign(scenario=tidy.point.map(labels))
     part.provenance = _provenance(path, "sweep", ", ".join(labels.values()), seeds, manifest)

@@ -15,7 +15,6 @@ comparison is paired.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +25,12 @@ from pydantic import Field, ValidationError, model_validator
 
 from simulation.indicators import INDICATORS
 from simulation.inputs.errors import InputError, Problem, did_you_mean
-from simulation.inputs.scenario import LoadedScenario, Scenario, load_scenario, validate_scenario_data, with_overrides
+from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
 from simulation.inputs.schema_base import StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
 from simulation.runs import build_model
 from simulation.sweeps.design import Design, sample
+from simulation.world import set_fields, with_settings
 
 # Scenario fields an experiment may not vary, and why.
 FIXED_FIELDS = {
@@ -156,32 +156,6 @@ def replicate_seeds(root: int, replicates: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
-def with_settings(document: dict, settings: dict[str, Any]) -> dict:
-    """A copy of a scenario document with each dotted path set to its value."""
-    doc = copy.deepcopy(document)
-    for path, value in settings.items():
-        *parents, last = path.split(".")
-        node = doc
-        for key in parents:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        node[int(last) if isinstance(node, list) else last] = value
-    return doc
-
-
-def point_scenario(base: LoadedScenario, document: dict, settings: dict[str, Any]) -> LoadedScenario:
-    """The base scenario with a point's settings: validated again, its catalogue reused.
-
-    The catalogue cannot be varied (:data:`FIXED_FIELDS`), so only the scenario's schema has to be
-    checked per point: a few milliseconds, against the ~80 ms of loading a catalogue.
-    """
-    doc = with_settings(document, settings)
-    try:
-        scenario = Scenario.model_validate(doc)
-    except ValidationError as exc:
-        raise InputError(problems_from_validation_error(exc, str(base.path), model=Scenario)) from None
-    return LoadedScenario(scenario, base.catalogue, base.path, doc)
-
-
 def _path_problem(document: dict, path: str) -> tuple[str, str] | None:
     """``(message, fix)`` when ``path`` does not name a field of the scenario document."""
     parts = path.split(".")
@@ -214,7 +188,7 @@ def _refused_value(loaded_base: LoadedScenario, document: dict, path: str, value
     ``ecodistrict validate`` would: a value that fails here would fail every run it is in.
     """
     try:
-        loaded = validate_scenario_data(with_settings(document, {path: value}), loaded_base.path)
+        loaded = validate_scenario_data(set_fields(document, {path: value}), loaded_base.path)
         build_model(loaded, years=1)
     except InputError as exc:
         scenario_file = str(loaded_base.path)
@@ -228,7 +202,7 @@ def _refused_points(loaded: LoadedExperiment, file: str) -> list[Problem]:
     refused = []
     for i, settings in enumerate(loaded.points):
         try:
-            point_scenario(loaded.base, loaded.document, settings)
+            with_settings(loaded.base, settings, loaded.document)
         except InputError as exc:
             refused.append((i, settings, exc.problems[0]))
     if not refused:

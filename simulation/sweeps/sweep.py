@@ -28,9 +28,10 @@ from tqdm import tqdm
 from simulation.inputs.scenario import LoadedScenario
 from simulation.io.provenance import git_revision
 from simulation.runs import build_model
-from simulation.sweeps.experiment import LoadedExperiment, RunSpec, point_scenario
+from simulation.sweeps.experiment import LoadedExperiment, RunSpec
 from simulation.sweeps.folder import check, create, finished, save_failure, save_run, tidy
 from simulation.sweeps.runner import Backend, Failure, runner
+from simulation.world import with_settings
 
 VERSIONED = ("ecodistrict", "mesa", "numpy", "pandas", "scipy", "dask", "distributed", "SALib", "pyarrow")
 
@@ -59,7 +60,7 @@ def simulate(base: SweepBase, spec: RunSpec) -> bytes:
     """One run on a worker: the tidy rows of its kept indicators as Parquet bytes. The worker
     encodes the file so that the client, one process for all workers, only writes bytes: its work
     per run would otherwise bound how many workers a sweep can use."""
-    loaded = point_scenario(base.scenario, base.document, spec.settings)
+    loaded = with_settings(base.scenario, spec.settings, base.document)
     model = build_model(loaded, seed=spec.seed, years=base.years,
                         measure_efficiency="symbiosis_efficiency" in base.outcomes)
     model.run()
