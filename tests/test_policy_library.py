@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.policy_library import (OUTCOMES, PLACEBO, STRICT, WEAK, differences, library, markdown, run_all,
-                                     run_one)
+from analysis.policy_library import OUTCOMES, PLACEBO, STRICT, WEAK, differences, library, markdown, run_all, run_one
 from tests.conftest import BASELINE, ROOT
 
 # A lever is one policy section, or the commitments with the enforcement that backs them.
