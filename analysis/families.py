@@ -6,22 +6,19 @@ these families that the compared runs actually contain, in this order.
 
 from __future__ import annotations
 
+from simulation.indicators import FAMILY_ORDER, REGISTRY
+
+# The families, their indicators and which are shares or signed come from the model's indicator
+# registry (simulation/indicators.py), where each indicator is defined once.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "circular": ("circular_input_rate", "landfill_diversion_rate", "waste_disposed_t", "byproduct_exchanged_t",
-                 "energy_recovered_mwh", "water_reused_m3", "co2_avoided_t"),
-    "territorial": ("local_closure_rate", "mean_exchange_distance_km", "plots_occupied_share", "firms", "jobs",
-                    "service_coverage", "shared_services_active", "service_members", "service_savings_eur"),
-    "symbiosis": ("symbiosis_links", "symbiotic_firm_share", "linkage_density", "connectance", "cyclicity",
-                  "net_savings_eur", "symbiosis_efficiency"),
-}
+    family: tuple(i.name for i in REGISTRY if i.family == family) for family in FAMILY_ORDER}
 
 # Shares in [0, 1]: shown as percentages, and their differences in percentage points.
-SHARES = frozenset({"circular_input_rate", "landfill_diversion_rate", "local_closure_rate", "plots_occupied_share",
-                    "service_coverage", "symbiotic_firm_share", "connectance", "symbiosis_efficiency"})
+SHARES = frozenset(i.name for i in REGISTRY if i.kind == "share")
 
 # Indicators that can be negative (a deal's surplus after costs, CO2 when transport outweighs the
 # savings); every other indicator is a count, quantity or share and cannot fall below zero.
-SIGNED = frozenset({"net_savings_eur", "co2_avoided_t", "service_savings_eur"})
+SIGNED = frozenset(i.name for i in REGISTRY if i.kind == "signed")
 
 # Indicator trajectories figure: circular performance and territorial integration at a glance.
 TRAJECTORY_INDICATORS = ("circular_input_rate", "landfill_diversion_rate", "waste_disposed_t",

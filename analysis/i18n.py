@@ -10,60 +10,12 @@ from __future__ import annotations
 
 import math
 
+from simulation.indicators import REGISTRY
+
 LANGUAGES = ("en", "it")
 
-INDICATOR_LABELS = {
-    "en": {
-        "circular_input_rate": "Circular input rate",
-        "landfill_diversion_rate": "Landfill diversion rate",
-        "waste_disposed_t": "Waste disposed (t)",
-        "byproduct_exchanged_t": "By-products exchanged (t)",
-        "energy_recovered_mwh": "Energy recovered (MWh)",
-        "water_reused_m3": "Water reused (m³)",
-        "co2_avoided_t": "CO₂ avoided (t)",
-        "local_closure_rate": "Local closure rate",
-        "mean_exchange_distance_km": "Mean exchange distance (km)",
-        "plots_occupied_share": "Plots occupied",
-        "firms": "Firms",
-        "jobs": "Jobs",
-        "service_coverage": "Shared-service coverage",
-        "shared_services_active": "Shared services running",
-        "service_members": "Service memberships",
-        "service_savings_eur": "Savings from shared services (EUR/yr)",
-        "symbiosis_links": "Symbiosis links",
-        "symbiotic_firm_share": "Firms in symbiosis",
-        "linkage_density": "Linkage density (links per firm)",
-        "connectance": "Connectance",
-        "cyclicity": "Cyclicity",
-        "net_savings_eur": "Net savings (EUR/yr)",
-        "symbiosis_efficiency": "Symbiosis efficiency",
-    },
-    "it": {
-        "circular_input_rate": "Tasso di input circolare",
-        "landfill_diversion_rate": "Residui sottratti allo smaltimento",
-        "waste_disposed_t": "Rifiuti smaltiti (t)",
-        "byproduct_exchanged_t": "Sottoprodotti scambiati (t)",
-        "energy_recovered_mwh": "Energia recuperata (MWh)",
-        "water_reused_m3": "Acqua riutilizzata (m³)",
-        "co2_avoided_t": "CO₂ evitata (t)",
-        "local_closure_rate": "Chiusura locale dei cicli",
-        "mean_exchange_distance_km": "Distanza media degli scambi (km)",
-        "plots_occupied_share": "Lotti occupati",
-        "firms": "Imprese",
-        "jobs": "Addetti",
-        "service_coverage": "Copertura dei servizi condivisi",
-        "shared_services_active": "Servizi condivisi attivi",
-        "service_members": "Adesioni ai servizi",
-        "service_savings_eur": "Risparmi dai servizi condivisi (EUR/anno)",
-        "symbiosis_links": "Legami di simbiosi",
-        "symbiotic_firm_share": "Imprese in simbiosi",
-        "linkage_density": "Densità dei legami (legami per impresa)",
-        "connectance": "Connettanza",
-        "cyclicity": "Ciclicità",
-        "net_savings_eur": "Risparmi netti (EUR/anno)",
-        "symbiosis_efficiency": "Efficienza della simbiosi",
-    },
-}
+# Indicator labels are defined with the indicators (simulation/indicators.py).
+INDICATOR_LABELS = {"en": {i.name: i.label_en for i in REGISTRY}, "it": {i.name: i.label_it for i in REGISTRY}}
 
 NAMES = {  # indicator families, verdicts, resource families and sensitivity indices
     "en": {
