@@ -8,9 +8,6 @@ kill never leaves a half-written CSV. What goes into each file is built from a f
 
 from __future__ import annotations
 
-from simulation.io.atomic import write_atomically  # noqa: F401  (the run folder's writer; simulation.runs)
-from simulation.io.provenance import git_revision  # noqa: F401  (recorded in its manifest; simulation.runs)
-
 FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated", "exchanged", "treated", "disposed",
                 "demand", "received", "virgin"]
 EXCHANGE_COLUMNS = ["supplier", "buyer", "resource", "substitutes", "quantity", "unit",

@@ -18,7 +18,7 @@ import scipy
 
 import simulation
 from simulation.inputs.scenario import LoadedScenario, load_scenario
-from simulation.io.run_folder import git_revision
+from simulation.io.provenance import git_revision
 from simulation.model import EcoDistrictModel
 from simulation.runs.frames import write_run_folder
 from simulation.world import world_of

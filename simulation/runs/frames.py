@@ -1,7 +1,7 @@
 """A finished model as the data frames of its run folder, and writing that folder.
 
 One function per file of the run folder (columns in :mod:`simulation.io.run_folder`); the bytes
-are written atomically by :func:`simulation.io.run_folder.write_atomically`.
+are written atomically by :func:`simulation.io.atomic.write_atomically`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ import pandas as pd
 
 from simulation.exchange.contracts import Status
 from simulation.indicators import FLOW_QUANTITIES, INDICATORS
-from simulation.io.run_folder import (
-    EXCHANGE_COLUMNS,
-    FIRM_COLUMNS,
-    FLOW_COLUMNS,
-    PLOT_COLUMNS,
-    SERVICE_COLUMNS,
-    write_atomically,
-)
+from simulation.io.atomic import write_atomically
+from simulation.io.run_folder import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, SERVICE_COLUMNS
 from simulation.policy.admission import Application
 
 APPLICANT_COLUMNS = list(Application._fields)
