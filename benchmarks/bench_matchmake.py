@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_scaling import BASELINE, synthetic_scenario  # noqa: E402
 
 from simulation.inputs.catalogue import load_catalogue  # noqa: E402
-from simulation.runs import build_model  # noqa: E402
 from simulation.inputs.scenario import load_scenario  # noqa: E402
+from simulation.runs import build_model  # noqa: E402
 
 SIDE_KM = 20.0
 

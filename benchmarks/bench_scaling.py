@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.runs import build_model
 from simulation.inputs.scenario import load_scenario, validate_scenario_data
+from simulation.runs import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "formigine_baseline.yaml"

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation.inputs.catalogue import load_catalogue
-from simulation.runs import build_model
 from simulation.inputs.scenario import validate_scenario_data
+from simulation.runs import build_model
 from tests.conftest import run_checking_invariants
 
 CATALOGUE = load_catalogue()

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from simulation.exchange.contracts import Status
-from simulation.runs import build_model
 from simulation.inputs.scenario import deep_merge, validate_scenario_data
+from simulation.runs import build_model
 from tests.conftest import TWO_FIRMS, run_checking_invariants
 
 

@@ -33,11 +33,11 @@ import yaml
 
 from simulation.exchange.contracts import Status
 from simulation.exchange.surplus import fixed_yearly_cost
+from simulation.inputs.scenario import deep_merge, validate_scenario_data
 from simulation.policy.effects import PolicyEffects
 from simulation.policy.enforcement import violates
-from simulation.world import SubstitutionTable, Transport
 from simulation.runs import build_model
-from simulation.inputs.scenario import deep_merge, validate_scenario_data
+from simulation.world import SubstitutionTable, Transport
 from tests.conftest import FIXTURES, TWO_FIRMS, run_checking_invariants
 
 ADMISSION = FIXTURES / "admission" / "scenario.yaml"
@@ -285,7 +285,8 @@ def test_incumbents_are_not_bound_and_targets_stay_feasible():
 def test_unmet_secondary_share_is_fined_and_the_fine_enters_profit():
     """The press alone cannot receive any secondary input: it is fined every year."""
     def run(fine):
-        model = district(years={"start": 2026, "end": 2027}, firms={"incumbents": [], **queue(("press", 2026))["firms"]},
+        model = district(years={"start": 2026, "end": 2027},
+                         firms={"incumbents": [], **queue(("press", 2026))["firms"]},
                          policy={**commitments(min_secondary_share=0.5, secondary_share_years=0),
                                  **enforcement(fine_eur=fine)})
         run_checking_invariants(model)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.runs import build_model, run_scenario
 from simulation.inputs.scenario import load_scenario
+from simulation.runs import build_model, run_scenario
 from tests.conftest import FIXTURES, ROOT, run_checking_invariants
 
 PROFILED = FIXTURES / "profiles" / "scenario.yaml"

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from simulation.inputs.scenario import load_scenario
 from simulation.random_streams import APPLICANT, Process, RandomStreams, entity_key, entity_keys
 from simulation.runs import build_model
-from simulation.inputs.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from simulation.runs import build_model, run_scenario
 from simulation.inputs.scenario import deep_merge, load_scenario, validate_scenario_data
+from simulation.runs import build_model, run_scenario
 from tests.conftest import BASELINE, FIXTURES, TWO_FIRMS, run_checking_invariants
 from tests.test_invariants_property import scenarios
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulation.runs import build_model, run_scenario
 from simulation.inputs.scenario import load_scenario
+from simulation.runs import build_model, run_scenario
 from tests.conftest import TWO_FIRMS, run_checking_invariants
 
 
