@@ -443,10 +443,12 @@ PROFILE_CASES = [
     ProfileCase("unknown_unit", HEADER + S1.replace(",t\n", ",tonnes\n"), "row 2.unit", ("unknown unit 'tonnes'",)),
     ProfileCase("unit_of_another_family", HEADER + S1.replace(",t\n", ",MWh\n"), "row 2.unit",
                 ("counted in t", "give the quantity in t or kg")),
-    ProfileCase("missing_coordinate", HEADER + S1.replace("23.31,0,0", "23.31,,0"), "row 2.x_km", ("missing coordinate",)),
+    ProfileCase("missing_coordinate", HEADER + S1.replace("23.31,0,0", "23.31,,0"), "row 2.x_km",
+                ("missing coordinate",)),
     ProfileCase("coordinate_not_a_number", HEADER + S1.replace("23.31,0,0", "23.31,0,north"), "row 2.y_km",
                 ("'north' is not a number",)),
-    ProfileCase("quantity_not_a_number", HEADER + S1.replace("1000", "lots"), "row 2.quantity", ("'lots', not a number",)),
+    ProfileCase("quantity_not_a_number", HEADER + S1.replace("1000", "lots"), "row 2.quantity",
+                ("'lots', not a number",)),
     ProfileCase("negative_quantity", HEADER + S1.replace("1000", "-5"), "row 2.quantity", ("negative quantity",)),
     ProfileCase("direction_not_in_or_out", HEADER + S1.replace(",out,", ",output,"), "row 2.direction",
                 ("'output'", "'in'", "'out'")),
@@ -548,9 +550,8 @@ def test_scenario_reports_a_missing_profile_file_and_an_unknown_reference_archet
     scenario.write_text(text.replace("profiles: four_firms.csv", "profiles: nope.csv"), encoding="utf-8")
     result = cli("validate", scenario, cwd=tmp_path)
     assert_input_error(result, scenario, "firms.profiles", ("'nope.csv' not found",))
-    scenario.write_text(text.replace("profiles: four_firms.csv",
-                                     "profiles: four_firms.csv\n  profile_defaults: {reference_archetypes: {S1: klin}}"),
-                        encoding="utf-8")
+    defaults = "profiles: four_firms.csv\n  profile_defaults: {reference_archetypes: {S1: klin}}"
+    scenario.write_text(text.replace("profiles: four_firms.csv", defaults), encoding="utf-8")
     result = cli("validate", scenario, cwd=tmp_path)
     assert_input_error(result, scenario, "firms.profile_defaults.reference_archetypes.S1",
                        ("unknown archetype 'klin'", "did you mean kiln"))

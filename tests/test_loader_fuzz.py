@@ -4,7 +4,8 @@ Random YAML documents, random text, random bytes, and random mutations of valid 
 the fixture's catalogue files (a key deleted, a value replaced, an unknown key inserted, a number
 nudged) go through ``load_scenario`` and ``build_model(years=1)``. The only allowed outcomes are
 success or an :class:`InputError` whose every problem is one line ``file: field: message (fix)``
-naming an input file: the scenario itself, or a catalogue file it uses. Any other exception would reach the user as a traceback.
+naming an input file: the scenario itself, or a catalogue file it uses. Any other exception would
+reach the user as a traceback.
 """
 
 from __future__ import annotations

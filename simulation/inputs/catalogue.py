@@ -47,10 +47,12 @@ def _service_problems(services: ServiceFile, resources: ResourceCatalogueFile, p
             field = f"services.{kid}.demand.resources.{j}"
             r = res.get(rid)
             if r is None:
-                problem(field, f"unknown resource {rid!r}", "use a resource id of the catalogue" + did_you_mean(rid, res))
+                problem(field, f"unknown resource {rid!r}",
+                        "use a resource id of the catalogue" + did_you_mean(rid, res))
                 continue
             if d.basis == "input" and r.virgin_price is None:
-                problem(field, f"{rid!r} is not an input (it has no virgin_price)", "name an input, or set basis: residue")
+                problem(field, f"{rid!r} is not an input (it has no virgin_price)",
+                        "name an input, or set basis: residue")
             if d.basis == "residue" and r.disposal is None:
                 problem(field, f"{rid!r} is not a residue (it has no disposal)", "name a residue, or set basis: input")
             if r.unit != kind.unit:
@@ -60,8 +62,10 @@ def _service_problems(services: ServiceFile, resources: ResourceCatalogueFile, p
             field = f"services.{kid}.source.residue"
             rid = kind.source.residue
             if rid not in res:
-                problem(field, f"unknown resource {rid!r}", "use a residue id of the catalogue" + did_you_mean(rid, res))
-            elif d.resources and not any(s.residue == rid and s.input == d.resources[0] for s in resources.substitutions):
+                problem(field, f"unknown resource {rid!r}",
+                        "use a residue id of the catalogue" + did_you_mean(rid, res))
+            elif d.resources and not any(s.residue == rid and s.input == d.resources[0]
+                                         for s in resources.substitutions):
                 problem(field, f"no substitution row turns {rid!r} into {d.resources[0]!r}",
                         "add that row under substitutions in the resource catalogue, or remove source")
         if kind.returns is not None:
@@ -97,7 +101,8 @@ def _archetype_flow_problems(archetypes: ArchetypeFile, resources: ResourceCatal
                 res = resources.resources.get(rid)
                 if res is None:
                     problems.append(Problem(str(path), field, f"unknown resource {rid!r}",
-                                            "use a resource id of the catalogue" + did_you_mean(rid, resources.resources)))
+                                            "use a resource id of the catalogue"
+                                            + did_you_mean(rid, resources.resources)))
                     continue
                 if getattr(res, unit_role) is None:
                     kind = "input (it has no virgin_price)" if side == "inputs" else "residue (it has no disposal)"

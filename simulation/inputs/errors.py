@@ -73,4 +73,5 @@ def read_input_text(path: Path, kind: str, save_as: str, encoding: str = "utf-8"
     except IsADirectoryError:
         raise InputError.single(path, "", "is a folder, not a file", f"give the path of {kind}") from None
     except (UnicodeDecodeError, OSError) as exc:
-        raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})", f"save it as {save_as}") from None
+        raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})",
+                                f"save it as {save_as}") from None

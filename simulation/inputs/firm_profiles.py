@@ -139,7 +139,8 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
     for column in header:
         if column not in known:
             problems.append(Problem(file, f"row {header_line}.{column or repr(column)}", "unknown column",
-                                    "remove it or rename it to one of " + ", ".join(known) + did_you_mean(column, known)))
+                                    "remove it or rename it to one of " + ", ".join(known)
+                                    + did_you_mean(column, known)))
     repeated = sorted({h for h in header if header.count(h) > 1})
     for column in repeated:
         problems.append(Problem(file, f"row {header_line}.{column}", "the column appears twice",
@@ -213,7 +214,8 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
                 "use t or kg (materials), MWh or kWh (energy), m3 or l (water)" + did_you_mean(unit, UNITS))
         elif resource is not None and UNITS[unit][0] != resource.unit:
             family_units = [u for u, (base, _) in UNITS.items() if base == resource.unit]
-            bad("unit", f"{rid!r} is a {resource.family} resource counted in {resource.unit}; {unit!r} does not measure it",
+            bad("unit", f"{rid!r} is a {resource.family} resource counted in {resource.unit}; "
+                f"{unit!r} does not measure it",
                 f"give the quantity in {' or '.join(family_units)}")
         else:
             factor = UNITS[unit][1]
@@ -229,7 +231,8 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
         first = firms.setdefault(firm, {**identity, "row": line_no})
         disagree = [c for c in identity if first[c] != identity[c]]
         for column in disagree:
-            bad(column, f"firm {firm!r} has {column} {first[column]!r} on row {first['row']} but {identity[column]!r} here",
+            bad(column, f"firm {firm!r} has {column} {first[column]!r} on row {first['row']} "
+                f"but {identity[column]!r} here",
                 "give the same value on every row of a firm")
         if disagree:
             continue
@@ -321,7 +324,8 @@ def profiled_archetypes(profiles: FirmProfiles, catalogue: Catalogue, chosen: di
         if ref_id is None or ref_id not in catalogue.archetypes:
             problems.append(Problem(
                 scenario_file, field,
-                f"no archetype of the catalogue shares the NACE division of firm {name!r} (sector {profiles.sector[f]})",
+                f"no archetype of the catalogue shares the NACE division of firm {name!r} "
+                f"(sector {profiles.sector[f]})",
                 f"name one for it under firms.profile_defaults.reference_archetypes, e.g. {{{profiles.sector[f]!r}: "
                 f"{catalogue.archetype_ids[0]}}}"))
             continue
@@ -336,7 +340,8 @@ def profiled_archetypes(profiles: FirmProfiles, catalogue: Catalogue, chosen: di
 
         archetypes.append(Archetype(
             name=f"{name} (profiled)", sector=profiles.sector[f], sector_group=ref.sector_group,
-            employees=Sourced(value=float(profiles.employees[f]), unit="persons", source=f"profile file {profiles.path}"),
+            employees=Sourced(value=float(profiles.employees[f]), unit="persons",
+                              source=f"profile file {profiles.path}"),
             plot_area=Sourced(value=ref.plot_area.value * scale, unit="m2",
                               source=f"{why}, plot area scaled by employees"),
             radius_of_action=ref.radius_of_action.model_copy(update={"source": f"{why}"}),

@@ -3,7 +3,7 @@
 Industrial symbiosis is three practices: by-product exchange (:mod:`simulation.exchange`), shared
 infrastructure and utilities (water, heat, wastewater) and shared accessory services (canteen,
 security, cleaning). This package runs the last two as coalitions, one service **kind** at a time
-(:mod:`simulation.inputs.catalogue` ``ServiceKind``), each year after the exchanges are signed.
+(:mod:`simulation.inputs.service_schema` ``ServiceKind``), each year after the exchanges are signed.
 
 **What a member saves.** Each firm has a *use* of each kind: the left-over residue or input
 demand it would otherwise treat or buy alone (priced at this year's disposal or virgin cost), or

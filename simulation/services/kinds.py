@@ -1,6 +1,6 @@
 """What services compute with: each service kind compiled to numbers, and the year's terms.
 
-A kind of the catalogue (:class:`simulation.inputs.catalogue.ServiceKind`, docs/ODD.md §2.10) carries
+A kind of the catalogue (:class:`simulation.inputs.service_schema.ServiceKind`, docs/ODD.md §2.10) carries
 units, sources and figures with provenance; the coalition arithmetic wants plain floats and
 resource indices, with every capital cost already spread over its lifetime (EUR/yr).
 """
