@@ -224,6 +224,10 @@ REGISTRY: tuple[Indicator, ...] = (
               "quantity-weighted mean distance of material contracts (empty without any)",
               lambda y: (float(np.average(y.led.distance_km[y.mat_contract], weights=y.mat_q))
                          if y.mat_q.sum() > 0 else float("nan"))),
+    Indicator("exchange_tonne_km", "territorial", "t·km/yr", "amount",
+              "Tonne-km of material exchanges", "Tonnellate-km degli scambi di materiali",
+              "Σ material contracts q · d: the haul the district's material exchanges take",
+              lambda y: float((y.mat_q * y.led.distance_km[y.mat_contract]).sum())),
     Indicator("plots_occupied_share", "territorial", "share", "share",
               "Plots occupied", "Lotti occupati",
               "plots with a firm / plots",

@@ -36,6 +36,7 @@ def test_circular_indicators_follow_their_formulas():
     assert got["byproduct_exchanged_t"] == 40 and got["energy_recovered_mwh"] == 20
     assert got["local_closure_rate"] == pytest.approx((40 / 100 + 20 / 50) / 2)  # water generates nothing
     assert got["mean_exchange_distance_km"] == pytest.approx((30 * 2 + 10 * 4) / 40)  # material contracts only
+    assert got["exchange_tonne_km"] == pytest.approx(30 * 2 + 10 * 4)
     assert got["co2_avoided_t"] == pytest.approx(3.5)
 
 
