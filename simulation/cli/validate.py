@@ -28,7 +28,7 @@ def validate_file(path: Path) -> list[Problem]:
     """
     from simulation.inputs.catalogue import SHIPPED_RESOURCES, load_catalogue, load_resource_file
     from simulation.inputs.scenario import validate_scenario_data
-    from simulation.runs import build_model
+    from simulation.world import world_of
     try:
         if path.suffix.lower() == ".csv":  # a firm profile, against the resources.yaml beside it or the shipped one
             from simulation.inputs.firm_profiles import validate_profile_file
@@ -51,7 +51,7 @@ def validate_file(path: Path) -> list[Problem]:
             from simulation.sweeps.experiment import validate_experiment_data
             validate_experiment_data(raw, path)
         else:
-            build_model(validate_scenario_data(raw, path), years=1)
+            world_of(validate_scenario_data(raw, path), years=1)  # every input check, no model
     except InputError as exc:
         return exc.problems
     return []

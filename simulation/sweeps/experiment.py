@@ -28,9 +28,8 @@ from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
 from simulation.inputs.schema_base import StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
-from simulation.runs import build_model
 from simulation.sweeps.design import Design, sample
-from simulation.world import set_fields, with_settings
+from simulation.world import set_fields, with_settings, world_of
 
 # Scenario fields an experiment may not vary, and why.
 FIXED_FIELDS = {
@@ -189,7 +188,7 @@ def _refused_value(loaded_base: LoadedScenario, document: dict, path: str, value
     """
     try:
         loaded = validate_scenario_data(set_fields(document, {path: value}), loaded_base.path)
-        build_model(loaded, years=1)
+        world_of(loaded, years=1)
     except InputError as exc:
         scenario_file = str(loaded_base.path)
         return [Problem(file, field, f"{what} {value!r} is refused by {scenario_file}: {p.field}: {p.message}", p.fix)
