@@ -37,14 +37,25 @@ from simulation.year_state import YearState
 class EcoDistrictModel(mesa.Model):
     """An eco-industrial district evolving year by year under a scenario's policy.
 
-    ``world``: a :class:`~simulation.world.World` (every input read and checked); ``seed``
-    overrides the scenario's seed. ``measure_efficiency=False`` leaves ``symbiosis_efficiency``
-    empty and skips the yearly optimum behind it (a third of a small district's run time; nothing
-    else depends on it), for sweeps that do not keep it. :meth:`from_scenario` builds one from a
-    scenario file and keyword settings, for notebooks and interactive views.
+    ``world``: a :class:`~simulation.world.World` (every input read and checked): the model then
+    reads no file and raises no input error. Or, with keywords alone (a notebook; Mesa's
+    SolaraViz, which rebuilds a model as ``EcoDistrictModel(**parameters)``): ``scenario`` (a
+    scenario file), ``years`` (first years only) and fields set by keyword, ``__`` for the dots of
+    a field's path (``policy__landfill_tax__inert_eur_per_t=40``), read into a World first
+    (:func:`~simulation.world.load_world`, InputError on bad input). ``seed`` overrides the
+    scenario's seed. ``measure_efficiency=False`` leaves ``symbiosis_efficiency`` empty and skips
+    the yearly optimum behind it (a third of a small district's run time; nothing else depends on
+    it), for sweeps that do not keep it.
     """
 
-    def __init__(self, world: World, *, seed: int | None = None, measure_efficiency: bool = True):
+    def __init__(self, world: World | None = None, *, scenario: str | Path | None = None, seed: int | None = None,
+                 years: int | None = None, measure_efficiency: bool = True, **settings: Any):
+        if world is None:
+            if scenario is None:
+                raise TypeError("EcoDistrictModel needs a World or a scenario file (scenario=...)")
+            world = load_world(scenario, seed, years, **settings)
+        elif scenario is not None or years is not None or settings:
+            raise TypeError("give EcoDistrictModel either a World or a scenario file with settings, not both")
         world = world.with_seed(seed)
         self.world = world
         self.seed_used = world.scenario.seed
@@ -70,13 +81,6 @@ class EcoDistrictModel(mesa.Model):
         self.indicators: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
         self.authority.place_incumbents()
-
-    @classmethod
-    def from_scenario(cls, path: str | Path = "scenarios/formigine_baseline.yaml", *, seed: int | None = None,
-                      years: int | None = None, measure_efficiency: bool = True, **settings: Any) -> EcoDistrictModel:
-        """A model of a scenario file with fields set by keyword (``policy__landfill_tax__inert_eur_per_t=40``:
-        ``__`` for the dots of a field's path), as Mesa's SolaraViz builds models from keyword parameters."""
-        return cls(load_world(path, seed, years, **settings), measure_efficiency=measure_efficiency)
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:

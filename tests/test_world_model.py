@@ -44,13 +44,24 @@ def test_a_model_built_from_an_in_memory_world_opens_no_file(two_firm_world, no_
     assert frame.symbiosis_links.iloc[0] == 1 and model.seed_used == 7
 
 
-def test_keyword_settings_build_the_same_model_as_the_edited_file():
-    model = EcoDistrictModel.from_scenario(ROOT / "scenarios" / "formigine_baseline.yaml", years=3, seed=2,
-                                           policy__landfill_tax__inert_eur_per_t=40)
+def test_a_model_is_built_from_keyword_arguments_alone_as_solaraviz_does():
+    parameters = dict(scenario=ROOT / "scenarios" / "formigine_baseline.yaml", years=3, seed=2,
+                      policy__landfill_tax__inert_eur_per_t=40)
+    model = EcoDistrictModel(**parameters)
     assert model.scenario.policy.landfill_tax.inert_eur_per_t == 40 and model.scenario.years.count == 3
     model.run()
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == 3 and frame.firms.iloc[-1] > 0
+    again = EcoDistrictModel(**parameters)
+    again.run()
+    assert again.datacollector.get_model_vars_dataframe().equals(frame)  # same parameters, same run
+
+
+def test_a_model_needs_a_world_or_a_scenario_not_both(two_firm_world):
+    with pytest.raises(TypeError, match="World or a scenario"):
+        EcoDistrictModel()
+    with pytest.raises(TypeError, match="not both"):
+        EcoDistrictModel(two_firm_world, scenario=TWO_FIRMS)
 
 
 def test_bad_input_is_an_input_error_of_the_world_not_of_the_model():
