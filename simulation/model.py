@@ -118,11 +118,8 @@ class EcoDistrictModel(mesa.Model):
         return list(self.agents_by_type[Firm]) if Firm in self.agents_by_type else []
 
     def firm(self, uid: int) -> Firm:
-        """The present firm with unique_id ``uid`` (KeyError if none)."""
-        for f in self.firms():
-            if f.unique_id == uid:
-                return f
-        raise KeyError(uid)
+        """The present firm with unique_id ``uid`` (StopIteration if none)."""
+        return next(f for f in self.firms() if f.unique_id == uid)
 
     def all_firms(self) -> list[Firm]:
         """Every firm ever admitted, in order of entry."""
@@ -134,7 +131,6 @@ class EcoDistrictModel(mesa.Model):
         columns = self.datacollector.model_vars
         return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
-    # ------------------------------------------------------------------ set-up
     # ------------------------------------------------------------------ 2. entry
     def admit_applicants(self, year: int) -> None:
         """The authority screens the year's applicants as a batch and settles those it admits."""
@@ -142,9 +138,8 @@ class EcoDistrictModel(mesa.Model):
 
     def settle_firm(self, archetype: int, year: int, plot: int | None = None, *, draw_key: int) -> Firm | None:
         """Settle a firm on ``plot`` (default: the cheapest fitting free plot); ``None`` (nothing
-        changed) when no plot fits. ``draw_key`` names the firm in the random streams: it is
-        the same for the same incumbent, or the same applicant (entry year, arrival order), in
-        every scenario."""
+        changed) when no plot fits. ``draw_key`` names the firm in the random streams, the same for
+        the same incumbent or applicant (entry year, arrival order) in every scenario."""
         plot = self.authority.allocate_plot(archetype, year, draw_key) if plot is None else plot
         if plot is None:
             return None
@@ -161,10 +156,9 @@ class EcoDistrictModel(mesa.Model):
         a = self.scenario.behaviour.activity
         firms = self.firms()
         keys = Firm.draw_keys(firms)
+        shocked = self.streams.uniform(Process.SHOCK, self.year, keys) < a.shock_probability
         level, output = Firm.next_activity(np.array([f.activity for f in firms]),
-                                           self.streams.normal(Process.GROWTH, self.year, keys),
-                                           self.streams.uniform(Process.SHOCK, self.year, keys) < a.shock_probability,
-                                           a)
+                                           self.streams.normal(Process.GROWTH, self.year, keys), shocked, a)
         for firm, value, out in zip(firms, level.tolist(), output.tolist()):
             firm.activity, firm.output = value, out
 
