@@ -12,6 +12,7 @@ others go on.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import platform
 import sys
@@ -25,14 +26,17 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+import simulation
 from simulation.inputs.scenario import LoadedScenario
 from simulation.io.provenance import git_revision
 from simulation.runs import build_model
 from simulation.sweeps.experiment import LoadedExperiment, RunSpec
+from simulation.sweeps.fingerprint import fingerprint
 from simulation.sweeps.folder import check, create, finished, save_failure, save_run, tidy
 from simulation.sweeps.runner import Backend, Failure, runner
 from simulation.world import with_settings
 
+LOG = logging.getLogger(__name__)
 VERSIONED = ("ecodistrict", "mesa", "numpy", "pandas", "scipy", "dask", "distributed", "SALib", "pyarrow")
 
 
@@ -101,7 +105,8 @@ def _version(package: str) -> str | None:
 
 
 def manifest_of(loaded: LoadedExperiment) -> dict:
-    """What a sweep folder records about itself: enough to rerun it and to read its results."""
+    """What a sweep folder records about itself: enough to rerun it, to read its results, and to
+    tell whether its inputs are still those it started with (``package_version``, ``inputs``)."""
     return {
         "experiment_file": str(loaded.path),
         "experiment": loaded.experiment.model_dump(mode="json"),
@@ -112,6 +117,8 @@ def manifest_of(loaded: LoadedExperiment) -> dict:
         "points": loaded.points,
         "seeds": loaded.seeds,
         "runs": len(loaded.points) * len(loaded.seeds),
+        "package_version": simulation.__version__,
+        "inputs": fingerprint(loaded),
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED}},
         "git_revision": git_revision(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -125,16 +132,21 @@ def run_sweep(loaded: LoadedExperiment, out: str | Path, workers: int | None = N
 
     ``workers`` processes (default: one per core) on ``backend`` (a Dask local cluster, or the
     standard library's process pool), unless ``scheduler`` gives the address of a Dask scheduler.
-    Without ``resume`` the folder must be new; with it, finished runs are kept and the rest (failed
-    runs included) are run. Raises InputError for a folder that holds something else or another
-    experiment's sweep.
+    Without ``resume`` the folder must be new; with it, finished runs (whose files verify) are kept
+    and the rest (failed runs, and runs whose files are missing, truncated or altered) are run.
+    Raises InputError for a folder that holds something else, another experiment's sweep, or a
+    sweep whose input files changed since it started.
     """
     out = Path(out)
     runs = loaded.runs()
     manifest = manifest_of(loaded)
     resuming = check(out, manifest, resume)
     if resuming:
-        tidy(out)
+        corrupt = tidy(out, [spec.run for spec in runs])
+        if corrupt:
+            plural = "s" if len(corrupt) > 1 else ""
+            LOG.warning("re-running %d run%s whose file%s did not verify: %s", len(corrupt), plural, plural,
+                        ", ".join(corrupt))
     done = finished(out) if resuming else set()
     todo = [spec for spec in runs if spec.run not in done]
     started = time.perf_counter()
