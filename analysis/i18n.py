@@ -112,6 +112,9 @@ TEXT = {
         "warnings": "Warnings",
         "warn_too_few": "Scenario {name} has only {n} run(s) paired with the baseline: at least {min} are needed "
                         "to tell a policy effect from chance, so no verdict is given for it. Run more seeds.",
+        "warn_none_paired": "Scenario {name} has only 0 run(s) paired with the baseline: the seeds differ "
+                            "({name} was run with seeds {seeds}, {baseline} with {baseline_seeds}), and runs are "
+                            "compared seed by seed. Run both with the same seeds (--seed) for a verdict.",
         "warn_unpaired": "Seeds {seeds} of {name} have no baseline run with the same seed and are left out of "
                          "the paired comparison.",
         "warn_single": "Only one scenario was given, so there is nothing to compare against; the tables show "
@@ -211,6 +214,10 @@ TEXT = {
         "warn_too_few": "Lo scenario {name} ha solo {n} simulazioni appaiate al riferimento: ne servono almeno "
                         "{min} per distinguere l'effetto di una politica dal caso, quindi non si dà alcun giudizio. "
                         "Eseguire altri semi.",
+        "warn_none_paired": "Lo scenario {name} ha solo 0 simulazioni appaiate al riferimento: i semi sono diversi "
+                            "({name} è stato simulato con i semi {seeds}, {baseline} con {baseline_seeds}) e le "
+                            "simulazioni si confrontano seme per seme. Eseguire entrambi con gli stessi semi (--seed) "
+                            "per avere un giudizio.",
         "warn_unpaired": "I semi {seeds} di {name} non hanno una simulazione di riferimento con lo stesso seme e "
                          "sono esclusi dal confronto appaiato.",
         "warn_single": "È stato fornito un solo scenario, quindi non c'è nulla con cui confrontarlo; le tabelle ne "

@@ -18,6 +18,7 @@ different years.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from simulation.world import set_fields
 FOLDER_FIX = "give folders written by 'ecodistrict run' or 'ecodistrict sweep'"
 # Settings that may differ between replicates of one scenario without making them different scenarios.
 REPLICATE_KEYS = ("seed", "description")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -108,6 +111,7 @@ def _read_run(path: Path) -> _Part:
         raise InputError.single(path / "manifest.json", "seed" if isinstance(name, str) else "scenario.name",
                                 "missing: the manifest does not say which scenario and seed were run",
                                 "run the scenario again with 'ecodistrict run'")
+    log.info("%s: run folder of scenario %s, seed %d", path, name, seed)
     return _Part(folder=path, run=run, table=run.indicators.assign(scenario=name, seed=seed),
                  definitions={name: {k: v for k, v in scenario.items() if k not in REPLICATE_KEYS}},
                  descriptions={name: scenario.get("description", "")},
@@ -128,6 +132,7 @@ def _read_sweep(path: Path, manifest: dict) -> _Part:
     tidy = load_sweep(path)
     part = _Part(folder=path)
     finished, planned = tidy.run.nunique(), manifest.get("runs", 0)
+    log.info("%s: sweep folder of experiment %s, %d of %d runs finished", path, name, finished, planned)
     if finished < planned:
         part.notes.append(("warn_sweep_unfinished", {"name": name, "done": finished, "total": planned}))
     seeds = sorted(int(s) for s in tidy.seed.unique())

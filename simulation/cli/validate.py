@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -10,11 +11,15 @@ from simulation.cli.arguments import EXIT_INPUT_ERROR
 from simulation.inputs.errors import InputError, Problem
 from simulation.inputs.strict_yaml import load_yaml
 
+log = logging.getLogger(__name__)
+
 
 def add_validate_command(sub) -> None:
     """Register ``validate`` on the subparsers of ``ecodistrict``."""
     validate = sub.add_parser("validate", help="check scenarios, experiments and catalogue files; exit 0 or 2")
-    validate.add_argument("files", type=Path, nargs="+")
+    validate.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                          help="scenario, experiment, resource, archetype or service file (.yaml), "
+                               "or firm profile file (.csv)")
     validate.set_defaults(handler=cmd_validate)
 
 
@@ -32,12 +37,15 @@ def validate_file(path: Path) -> list[Problem]:
     try:
         if path.suffix.lower() == ".csv":  # a firm profile, against the resources.yaml beside it or the shipped one
             from simulation.inputs.firm_profiles import validate_profile_file
+            log.info("%s: checking it as a firm profile file", path)
             validate_profile_file(path)
             return []
         raw = load_yaml(path)
         if isinstance(raw, dict) and "resources" in raw and "name" not in raw:
+            log.info("%s: checking it as a resource catalogue", path)
             load_resource_file(path)
         elif isinstance(raw, dict) and "archetypes" in raw and "name" not in raw:
+            log.info("%s: checking it as an archetype file", path)
             sibling = path.parent / SHIPPED_RESOURCES
             try:
                 load_catalogue(resources_path=sibling if sibling.is_file() else None, archetypes_path=path)
@@ -45,12 +53,15 @@ def validate_file(path: Path) -> list[Problem]:
                 return [p for p in exc.problems if p.file == str(path)] or exc.problems
         elif isinstance(raw, dict) and "services" in raw and "name" not in raw:  # shared-service kinds
             from simulation.inputs.catalogue import check_service_file
+            log.info("%s: checking it as a service file", path)
             sibling = path.parent / SHIPPED_RESOURCES
             check_service_file(path, sibling if sibling.is_file() else None)
         elif isinstance(raw, dict) and "scenario" in raw:  # an experiment names its base scenario
             from simulation.sweeps.experiment import validate_experiment_data
+            log.info("%s: checking it as an experiment", path)
             validate_experiment_data(raw, path)
         else:
+            log.info("%s: checking it as a scenario (with every file it names)", path)
             world_of(validate_scenario_data(raw, path), years=1)  # every input check, no model
     except InputError as exc:
         return exc.problems

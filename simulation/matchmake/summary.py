@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.io.cells import markdown_code as _code
+from simulation.io.cells import markdown_text as _md
 from simulation.matchmake.matching import ROUTE_TEXT, Matches
 
 TOP_EXCHANGES = 20
@@ -26,9 +28,10 @@ def _share(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.0f} %"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list]) -> str:
+    """A Markdown table; the cells are Markdown already (names escaped with :func:`_md` by the caller)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c).replace("|", "/") for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -38,16 +41,16 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
     services and each firm's profile; ``paths`` are the files written (their names are cited)."""
     s, p = matches.setting, matches.profiles
     cat = s.catalogue
-    out = [f"# Matchmaking among the firms of `{p.path}`", ""]
+    out = [f"# Matchmaking among the firms of {_code(p.path)}", ""]
     out += [f"- **Firms**: {len(p)} ({p.rows} flows), {int(p.employees.sum()):,} employees.",
-            f"- **Catalogue**: `{cat.resources_path}`"
-            + (f", service kinds `{cat.services_path}`" if cat.services_path else ", no service kinds") + ".",
-            f"- **Prices and transaction costs**: {s.pricing}.",
+            f"- **Catalogue**: {_code(cat.resources_path)}"
+            + (f", service kinds {_code(cat.services_path)}" if cat.services_path else ", no service kinds") + ".",
+            f"- **Prices and transaction costs**: {_md(s.pricing)}.",
             "- **Search**: " + ("every partner within the residue's transport reach" if matches.radius_km is None
                                  else f"partners within {matches.radius_km:g} km of one of the two firms "
                                       "(and within transport reach)") + ".",
             f"- **Exchanges**: {matches.candidates_found} candidate pairs within reach; {len(matches)} with a "
-            f"positive yearly surplus, listed in `{paths['exchanges'].name}`.",
+            f"positive yearly surplus, listed in {_code(paths['exchanges'].name)}.",
             f"- **Potential**: {_num(matches.surplus.sum())} EUR/yr and "
             f"{_num(matches.co2_avoided_t.sum(), 1)} t CO2/yr "
             "summed over the listed exchanges (alternatives for the same residue counted together: an upper "
@@ -64,9 +67,10 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
                    f"yearly costs, {_num(co2, 1)} t CO2/yr ({status}).")
     out += ["", f"## Best exchanges (top {min(TOP_EXCHANGES, len(exchanges))} of {len(exchanges)})", ""]
     if len(exchanges):
-        rows = [[r.rank, r.supplier, r.buyer, f"{r.residue} → {r.substitutes}", f"{_num(r.quantity, 1)} {r.unit}",
-                 _num(r.distance_km, 2), _num(r.unit_surplus_eur, 2), _num(r.surplus_eur_per_yr),
-                 _num(r.co2_avoided_t, 1), r.route] for r in exchanges.head(TOP_EXCHANGES).itertuples()]
+        rows = [[r.rank, _md(r.supplier), _md(r.buyer), f"{_md(r.residue)} → {_md(r.substitutes)}",
+                 f"{_num(r.quantity, 1)} {_md(r.unit)}", _num(r.distance_km, 2), _num(r.unit_surplus_eur, 2),
+                 _num(r.surplus_eur_per_yr), _num(r.co2_avoided_t, 1), _md(r.route)]
+                for r in exchanges.head(TOP_EXCHANGES).itertuples()]
         out.append(_table(["#", "supplier", "buyer", "residue → replaces", "quantity/yr", "km", "EUR per unit",
                            "surplus EUR/yr", "t CO2/yr", "route"], rows))
         out += ["", "Quantity: the most the pair could exchange alone (the supplier's residue, the buyer's demand "
@@ -82,8 +86,8 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
                 "The exchanges a coordinated group would open, and how much each carries, to maximise the "
                 "group's total yearly surplus net of fixed costs, given that alternatives compete for the same "
                 "residue and the same demand (a mixed-integer program solved with HiGHS).", ""]
-        rows = [[r.rank, r.supplier, r.buyer, f"{r.residue} → {r.substitutes}",
-                 f"{_num(r.optimal_quantity, 1)} {r.unit}", _num(r.optimal_surplus_eur_per_yr)]
+        rows = [[r.rank, _md(r.supplier), _md(r.buyer), f"{_md(r.residue)} → {_md(r.substitutes)}",
+                 f"{_num(r.optimal_quantity, 1)} {_md(r.unit)}", _num(r.optimal_surplus_eur_per_yr)]
                 for r in used.itertuples()]
         out.append(_table(["#", "supplier", "buyer", "residue → replaces", "quantity/yr", "surplus EUR/yr"], rows))
     out += ["", "## Shared services", ""]
@@ -94,9 +98,9 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
         out.append("No shared service would save its members money at these prices.")
     else:
         out += ["Services these firms would found by the simulation's rules (each member pays less than alone), "
-                f"on their full flows, before any exchange; also in `{paths['services'].name}`. Exchanges and "
+                f"on their full flows, before any exchange; also in {_code(paths['services'].name)}. Exchanges and "
                 "services may compete for the same residue.", ""]
-        rows = [[r.service, r.members, f"{_num(r.quantity)} {r.unit}", _num(r.cost_eur_per_yr),
+        rows = [[_md(r.service), _md(r.members), f"{_num(r.quantity)} {_md(r.unit)}", _num(r.cost_eur_per_yr),
                  _num(r.standalone_eur_per_yr), _num(r.savings_eur_per_yr)] for r in services.itertuples()]
         out.append(_table(["service", "members", "quantity/yr", "cost EUR/yr", "alone EUR/yr", "saving EUR/yr"], rows))
     out += ["", "## Circularity profile of each firm against the group", "",
@@ -105,7 +109,7 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
             "flows in); (b) territorial integration: partners and mean distance to them; (c) symbiosis potential: "
             "candidate exchanges and their surplus (summed over alternatives)"
             + ("; exchanges and surplus in the optimal allocation" if matches.allocation is not None else "")
-            + f". Also in `{paths['firms'].name}`.", ""]
+            + f". Also in {_code(paths['firms'].name)}.", ""]
     header = ["firm", "sector", "employees", "residues placeable", "inputs coverable", "partners", "mean km",
               "links", "potential EUR/yr"]
     optimal = "optimal_links" in firms
@@ -113,7 +117,7 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
         header += ["optimal links", "optimal EUR/yr"]
     rows = []
     for r in firms.itertuples():
-        row = [f"**{r.firm}**" if r.firm == "(group)" else r.firm, r.sector, _num(r.employees),
+        row = ["**(group)**" if r.firm == "(group)" else _md(r.firm), _md(r.sector), _num(r.employees),
                _share(r.residue_outlet_share), _share(r.input_cover_share),
                _num(r.partners, 1 if r.firm == "(group)" else 0),
                _num(r.mean_partner_distance_km, 2), r.links, _num(r.potential_surplus_eur_per_yr)]
