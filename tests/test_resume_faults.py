@@ -13,8 +13,10 @@ never time.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -28,7 +30,7 @@ import yaml
 
 from analysis.sweep_results import load_sweep
 from simulation.inputs.errors import InputError
-from simulation.sweeps.folder import CHECKSUMS, FAILED, MANIFEST, RUNS, run_ids, verify
+from simulation.sweeps.folder import CHECKSUMS, FAILED, MANIFEST, RUNS, check, run_ids, verify
 from simulation.sweeps.runner import local_cluster
 from tests.conftest import FIXTURES, assert_input_error, cli
 
@@ -231,3 +233,29 @@ def test_resume_reruns_run_files_that_do_not_verify_and_compare_names_them(works
     assert "(3 run now" in resumed.stdout
     assert_every_run_file_verifies(out)
     pd.testing.assert_frame_equal(load_sweep(out), load_sweep(expected))
+
+
+def test_a_folder_left_by_a_sweep_killed_while_laying_it_out_is_taken_for_a_new_one(reference, tmp_path):
+    """Killed before its manifest was in place, a sweep leaves a temporary file or empty folders:
+    --resume starts afresh there instead of refusing the folder for ever; anything else is refused."""
+    manifest = json.loads((reference[0] / MANIFEST).read_text(encoding="utf-8"))
+    out = tmp_path / "sweep"
+    (out / RUNS).mkdir(parents=True)
+    (out / f".{MANIFEST}.k1ll3d.tmp").write_text("{", encoding="utf-8")
+    assert check(out, manifest, resume=True) is False
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="is not empty and holds no sweep"):
+        check(out, manifest, resume=True)
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"package_version": "0.0.0+other"}, "was started with ecodistrict 0.0.0+other"),
+    ({"inputs": None}, "recorded no hashes of its input files"),
+])
+def test_resume_refuses_a_sweep_of_another_version_or_without_input_hashes(reference, tmp_path, change, says):
+    out = tmp_path / "sweep"
+    shutil.copytree(reference[0], out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    (out / MANIFEST).write_text(json.dumps({**manifest, **change}), encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(says)):
+        check(out, manifest, resume=True)
