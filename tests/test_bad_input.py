@@ -572,11 +572,11 @@ def test_run_rejects_bad_command_line_numbers(tmp_path, option):
 
 @pytest.mark.slow
 def test_run_rejects_years_beyond_the_last_simulated_year(tmp_path):
-    """``--years`` is bounded by the scenario's start year: an input error, not a traceback."""
+    """``--years`` is bounded by the scenario's span (issue 13, defect 16): an input error, not a traceback."""
     folder = spoil(tmp_path, Case("good", {}, "", ""))
     out = tmp_path / "out"
     result = cli("run", folder / "scenario.yaml", "--years", "1000", "--out", out, cwd=tmp_path)
-    assert_input_error(result, "command line", "--years", ("1000 years from 2026", "275 or fewer"))
+    assert_input_error(result, "command line", "--years", ("1000 years from 2026", "3 or fewer"))
     assert not out.exists()
 
 

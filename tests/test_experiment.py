@@ -105,7 +105,7 @@ BAD = [
      ("power of two", "use 4 or 8")),
     ("mixed_values", {"grid": {LANDFILL: [0, "high"]}}, f"grid.{LANDFILL}", ("mix",)),
     ("missing_scenario", {"scenario": "nowhere.yaml"}, "scenario", ("not found",)),
-    ("too_many_years", {"years": 400}, "years", ("after 2300",)),
+    ("too_many_years", {"years": 400}, "years", ("after the scenario's last year 2050",)),
 ]
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from simulation.inputs.bounds import MAX_EMPLOYEES, MAX_FLOW_PER_YEAR
 from simulation.inputs.errors import did_you_mean
 from simulation.inputs.schema_base import (
     Sourced,
@@ -219,9 +220,13 @@ class Archetype(StrictModel):
         if not -1 < self.operating_margin.value < 1:
             raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %",
                              field="operating_margin")
+        if (problem := MAX_EMPLOYEES.problem(self.employees.value, self.employees.unit)) is not None:
+            raise user_error(*problem, field="employees")
         for side in ("inputs", "outputs"):
             for rid, figure in getattr(self, side).items():
                 check_non_negative(figure, f"{side}.{rid}")
+                if (problem := MAX_FLOW_PER_YEAR.problem(figure.value, figure.unit)) is not None:
+                    raise user_error(*problem, field=f"{side}.{rid}")
         return self
 
 

@@ -46,11 +46,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
+from simulation.inputs.bounds import MAX_COORDINATE_M, MAX_CSV_BYTES, MAX_EMPLOYEES, MAX_FLOW_PER_YEAR
 from simulation.inputs.catalogue import Catalogue
 from simulation.inputs.catalogue_schema import Archetype
 from simulation.inputs.errors import InputError, Problem, did_you_mean, read_input_text
-from simulation.inputs.schema_base import Sourced
+from simulation.inputs.schema_base import Sourced, problems_from_validation_error
 
 REQUIRED_COLUMNS = ("firm", "sector", "x_km", "y_km", "employees", "direction", "resource", "quantity", "unit")
 OPTIONAL_COLUMNS = ("source", "note")
@@ -111,7 +113,8 @@ def _unit_of(text: str) -> str:
 
 
 def _read_lines(path: Path) -> list[tuple[int, str]]:
-    text = read_input_text(path, "a .csv file", "CSV, UTF-8 encoded", encoding="utf-8-sig")  # Excel writes a BOM
+    text = read_input_text(path, "a .csv file", "CSV, UTF-8 encoded", MAX_CSV_BYTES,
+                           encoding="utf-8-sig")  # Excel writes a BOM
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
             if line.strip() and not line.lstrip().startswith("#")]
 
@@ -183,10 +186,14 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
             numbers[column] = _number(cell[column], decimal_comma)
             if numbers[column] is None:
                 bad(column, f"{cell[column]!r} is not a number", "give the position in km, e.g. 12.35")
+            elif (problem := MAX_COORDINATE_M.problem(numbers[column] * 1000, "m")) is not None:
+                bad(column, *problem)
         employees = _number(cell["employees"], decimal_comma) if cell["employees"] else None
         if employees is None or employees <= 0:
             shown = repr(cell["employees"]) if cell["employees"] else "blank"
             bad("employees", f"employees is {shown}", "give the number of persons employed, a number > 0")
+        elif (problem := MAX_EMPLOYEES.problem(employees, "persons")) is not None:
+            bad("employees", *problem)
         direction = cell["direction"].lower()
         if direction not in DIRECTIONS:
             bad("direction", f"direction is {cell['direction']!r}",
@@ -219,6 +226,9 @@ def read_profiles(path: str | Path, catalogue: Catalogue) -> FirmProfiles:
                 f"give the quantity in {' or '.join(family_units)}")
         else:
             factor = UNITS[unit][1]
+            if quantity is not None and (problem := MAX_FLOW_PER_YEAR.problem(quantity * factor,
+                                                                             f"{UNITS[unit][0]}/yr")) is not None:
+                bad("quantity", *problem)
         if len(problems) > row_problems:
             continue
         key = (firm, direction, rid)
@@ -338,17 +348,26 @@ def profiled_archetypes(profiles: FirmProfiles, catalogue: Catalogue, chosen: di
                                  source=f"profile file {profiles.path}")
                     for rid, q in zip(catalogue.resource_ids, table[f].tolist()) if q > 0}
 
-        archetypes.append(Archetype(
-            name=f"{name} (profiled)", sector=profiles.sector[f], sector_group=ref.sector_group,
-            employees=Sourced(value=float(profiles.employees[f]), unit="persons",
-                              source=f"profile file {profiles.path}"),
-            plot_area=Sourced(value=ref.plot_area.value * scale, unit="m2",
-                              source=f"{why}, plot area scaled by employees"),
-            radius_of_action=ref.radius_of_action.model_copy(update={"source": f"{why}"}),
-            turnover=Sourced(value=ref.turnover.value * scale, unit="EUR/yr",
-                             source=f"{why}, turnover per employee"),
-            operating_margin=ref.operating_margin.model_copy(update={"source": f"{why}"}),
-            inputs=flows(profiles.inputs), outputs=flows(profiles.outputs)))
+        try:
+            archetypes.append(Archetype(
+                name=f"{name} (profiled)", sector=profiles.sector[f], sector_group=ref.sector_group,
+                employees=Sourced(value=float(profiles.employees[f]), unit="persons",
+                                  source=f"profile file {profiles.path}"),
+                plot_area=Sourced(value=ref.plot_area.value * scale, unit="m2",
+                                  source=f"{why}, plot area scaled by employees"),
+                radius_of_action=ref.radius_of_action.model_copy(update={"source": f"{why}"}),
+                turnover=Sourced(value=ref.turnover.value * scale, unit="EUR/yr",
+                                 source=f"{why}, turnover per employee"),
+                operating_margin=ref.operating_margin.model_copy(update={"source": f"{why}"}),
+                inputs=flows(profiles.inputs), outputs=flows(profiles.outputs)))
+        except ValidationError as exc:  # a plot area or turnover scaled beyond a bound
+            first = problems_from_validation_error(exc, scenario_file)[0]
+            problems.append(Problem(scenario_file, field, f"firm {name!r} has {profiles.employees[f]:g} employees, "
+                                    f"its reference archetype {ref_id!r} {ref.employees.value:g}: scaled by "
+                                    f"employees, {first.field}: {first.message}",
+                                    "name a reference archetype of a size closer to the firm's under "
+                                    "firms.profile_defaults.reference_archetypes"))
+            continue
         ids.append(PROFILE_ARCHETYPE_PREFIX + name)
         references.append(ref_id)
     if problems:

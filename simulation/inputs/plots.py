@@ -1,7 +1,8 @@
 """Plots of the productive area, and which firm sits where.
 
 Plots come from rectangular grid blocks in the scenario or from a GeoJSON FeatureCollection of
-polygons in projected metres. Positions are plot centroids in metres; distances between firms
+polygons in projected metres: valid polygons (shapely) with finite coordinates, none overlapping
+another (they may touch). Positions are plot centroids in metres; distances between firms
 are straight lines between centroids, in km.
 """
 
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.inputs.errors import InputError
+from simulation.inputs.bounds import MAX_COORDINATE_M, MAX_GEOJSON_BYTES, MAX_LAND_PRICE_EUR_PER_M2, MAX_PLOTS
+from simulation.inputs.errors import InputError, Problem, read_input_text
 from simulation.inputs.scenario_schema import District
 
 
@@ -76,9 +78,7 @@ def _grid_plots(district: District):
 
 def _polygon_area_centroid(ring: list) -> tuple[float, float, float]:
     """Shoelace area (m2) and centroid of a closed ring of [x, y] points."""
-    pts = np.asarray(ring, dtype=float)
-    if pts.ndim != 2 or pts.shape[1] < 2 or len(pts) < 4:
-        raise ValueError("a polygon ring needs at least 4 [x, y] points (first = last)")
+    pts = _ring(ring)
     x, y = pts[:, 0], pts[:, 1]
     cross = x[:-1] * y[1:] - x[1:] * y[:-1]
     area = cross.sum() / 2
@@ -89,39 +89,100 @@ def _polygon_area_centroid(ring: list) -> tuple[float, float, float]:
     return abs(area), cx, cy
 
 
+def _ring(ring: list) -> np.ndarray:
+    """A closed ring of [x, y] points as an array; ValueError when it is not one, or when a
+    coordinate is not finite or beyond :data:`~simulation.inputs.bounds.MAX_COORDINATE_M`."""
+    pts = np.asarray(ring, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 4:
+        raise ValueError("a polygon ring needs at least 4 [x, y] points (first = last)")
+    if not np.isfinite(pts).all():
+        raise ValueError("a coordinate is not a finite number")
+    worst = float(pts[np.unravel_index(np.abs(pts).argmax(), pts.shape)])
+    if (problem := MAX_COORDINATE_M.problem(worst, "m")) is not None:
+        raise ValueError(problem[0])
+    if not (pts[0] == pts[-1]).all():
+        raise ValueError("the ring is not closed: its last point must repeat its first")
+    return pts
+
+
+def _polygon(coordinates: list):
+    """The shapely polygon of a GeoJSON Polygon's rings (outer ring, then holes); ValueError when
+    invalid (self-intersecting, holes outside the outer ring, ...), with shapely's reason."""
+    import shapely  # imported here: only a district with GeoJSON plots needs it
+
+    rings = [_ring(r) for r in coordinates]
+    polygon = shapely.Polygon(rings[0], rings[1:])
+    if not shapely.is_valid(polygon):
+        raise ValueError(f"invalid polygon ({shapely.is_valid_reason(polygon)})")
+    return polygon
+
+
+MAX_OVERLAPS_SHOWN = 20  # overlapping pairs reported; more are summed up in one line
+
+
+def _overlap_problems(path: Path, ids: list[str], polygons: list) -> list[Problem]:
+    """One problem per pair of plot polygons whose interiors intersect (touching edges are allowed)."""
+    import shapely
+
+    tree = shapely.STRtree(polygons)
+    pairs = []
+    for i, polygon in enumerate(polygons):
+        others = tree.query(polygon, predicate="intersects")
+        others = np.sort(others[others > i])
+        overlapping = others[shapely.relate_pattern(polygon, np.asarray(polygons, dtype=object)[others],
+                                                    "T********")] if len(others) else others
+        pairs += [(i, int(j)) for j in overlapping]
+        if len(pairs) > MAX_OVERLAPS_SHOWN:
+            break
+    problems = [Problem(str(path), f"features.{j}", f"plot {ids[j]!r} overlaps plot {ids[i]!r} (features.{i})",
+                        "move or reshape one of them: plots may touch along an edge but not overlap")
+                for i, j in pairs[:MAX_OVERLAPS_SHOWN]]
+    if len(pairs) > MAX_OVERLAPS_SHOWN:
+        problems.append(Problem(str(path), "features", f"more than {MAX_OVERLAPS_SHOWN} pairs of plots overlap",
+                                "check that the file holds each plot once, in projected metres"))
+    return problems
+
+
 def _geojson_plots(path: Path):
     field = "district.geojson"
+    text = read_input_text(path, "a GeoJSON file", "GeoJSON, UTF-8 encoded", MAX_GEOJSON_BYTES)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError.single(path, field, "GeoJSON file not found",
-                                "check the path; it is relative to the scenario file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.single(path, field, f"not valid JSON ({exc})", "export the plots as GeoJSON") from None
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise InputError.single(path, field, f"not valid JSON ({detail})", "export the plots as GeoJSON") from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
         raise InputError.single(path, "features", "no features found",
                                 "give a FeatureCollection of Polygon features")
+    if (problem := MAX_PLOTS.problem(len(features), "plots")) is not None:
+        raise InputError.single(path, "features", *problem)
     problems = []
     plots = []
+    polygons = []
     for i, feature in enumerate(features):
         try:
             geometry = feature["geometry"]
             if geometry["type"] != "Polygon":
                 raise ValueError(f"geometry type {geometry['type']!r} is not Polygon")
+            polygon = _polygon(geometry["coordinates"])
             area, cx, cy = _polygon_area_centroid(geometry["coordinates"][0])
             props = feature.get("properties") or {}
             price = float(props["land_price_eur_per_m2"])
             if not np.isfinite(price) or price < 0:
                 raise ValueError("land_price_eur_per_m2 must be a number >= 0")
+            if (problem := MAX_LAND_PRICE_EUR_PER_M2.problem(price, "EUR/m2")) is not None:
+                raise ValueError(f"land_price_eur_per_m2: {problem[0]}")
             plots.append((str(props.get("id", f"plot-{i + 1}")), cx, cy, area, price,
                           str(props.get("zone", "productive"))))
+            polygons.append(polygon)
         except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
-            from simulation.inputs.errors import Problem
             # str() of a KeyError is the key alone, which reads as no message at all.
             detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             problems.append(Problem(str(path), f"features.{i}", f"unusable plot polygon: {detail}",
-                                    "give a Polygon with coordinates in metres and numeric properties"))
+                                    "give a Polygon with finite coordinates in metres and numeric properties"))
+    if not problems:
+        problems = _overlap_problems(path, [p[0] for p in plots], polygons)
     if problems:
         raise InputError(problems)
     return plots

@@ -13,9 +13,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from simulation.inputs.bounds import MAX_EUR, MAX_WEIGHT
 from simulation.inputs.schema_base import Share, StrictModel, sourced_int, sourced_number, user_error
 
-EurPerT = sourced_number("EUR/t", ge=0)
+EurPerT = sourced_number("EUR/t", MAX_EUR, ge=0)
+Weight = sourced_number("weight", MAX_WEIGHT, ge=0)
 Score = sourced_number("score", ge=0, le=1)
 
 
@@ -41,9 +43,9 @@ class Profiling(StrictModel):
     """Weights of the three families in an applicant's circularity-potential score
     (:mod:`simulation.policy.profiling`): circular performance, territorial integration, symbiosis potential."""
 
-    weight_circular: sourced_number("weight", ge=0)
-    weight_territorial: sourced_number("weight", ge=0)
-    weight_symbiosis: sourced_number("weight", ge=0)
+    weight_circular: Weight
+    weight_territorial: Weight
+    weight_symbiosis: Weight
     partners_half: sourced_number("partners", gt=0, le=10_000)
 
     @model_validator(mode="after")
@@ -90,7 +92,7 @@ class Allocation(Window):
     choice on land cost alone, no discount."""
 
     rule: Literal["free_choice", "authority"]
-    proximity_eur_per_km: sourced_number("EUR/km", ge=0)
+    proximity_eur_per_km: sourced_number("EUR/km", MAX_EUR, ge=0)
     max_cost_premium: sourced_number("share", ge=0, le=100)
     discount_share: Share
     discount_min_score: Score
@@ -114,7 +116,7 @@ class Enforcement(Window):
 
     interval_years: sourced_int("yr", ge=1, le=100)
     monitoring_probability: Share
-    fine_eur: sourced_number("EUR", ge=0)
+    fine_eur: sourced_number("EUR", MAX_EUR, ge=0)
     exclusion_after_violations: sourced_int("violations", ge=1, le=1000) | None = None
 
 
@@ -164,7 +166,7 @@ class ParkManager(Window):
     coordination cost, and its own yearly cost is public money."""
 
     enabled: bool
-    cost_eur_per_yr: sourced_number("EUR/yr", ge=0)
+    cost_eur_per_yr: sourced_number("EUR/yr", MAX_EUR, ge=0)
 
 
 class ServiceCofunding(Window):
@@ -178,7 +180,7 @@ class TruckTax(Window):
     haul (a distance-based heavy-vehicle charge). Virgin purchases and disposal are priced at the
     gate, with no distance, so the tax does not reach them."""
 
-    eur_per_tkm: sourced_number("EUR/tkm", ge=0)
+    eur_per_tkm: sourced_number("EUR/tkm", MAX_EUR, ge=0)
 
 
 class Policy(StrictModel):

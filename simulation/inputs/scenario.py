@@ -14,6 +14,7 @@ lists only the lever it changes and does not copy the baseline's district and fi
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.inputs.catalogue import Catalogue, load_catalogue, shipped_path
-from simulation.inputs.errors import InputError, Problem, did_you_mean
+from simulation.inputs.errors import InputError, Problem, did_you_mean, not_a_file
 from simulation.inputs.firm_profiles import load_profiled_firms
-from simulation.inputs.policy_schema import Policy
-from simulation.inputs.scenario_schema import LAST_YEAR, CatalogueRef, Firms, Scenario, Years
+from simulation.inputs.plots import build_plots
+from simulation.inputs.policy_schema import Window
+from simulation.inputs.scenario_schema import CatalogueRef, District, Firms, Scenario, Years
 from simulation.inputs.schema_base import problems_from_validation_error
 from simulation.inputs.strict_yaml import load_yaml
 
@@ -41,58 +43,72 @@ def deep_merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def _reference_problems(firms: Firms, catalogue: Catalogue, file: str) -> list[Problem]:
-    """Archetype ids used by the scenario must exist in its catalogue."""
+def _at(document: Any, *keys: str) -> Any:
+    """``document[k1][k2]...`` of a merged, not yet validated document, or ``None`` where it has no such entry."""
+    for key in keys:
+        document = document.get(key) if isinstance(document, dict) else None
+    return document
+
+
+def _named(document: Any, field: str, *, keys: bool = False, item: str | None = None) -> list[tuple[str, str]]:
+    """``(dotted field, name)`` of the names a list or mapping at ``field`` of the merged document
+    holds: its items (``item``: the key of each item that holds the name), or its keys. Entries of
+    the wrong kind are left to the schema's messages."""
+    value = _at(document, *field.split("."))
+    if keys:
+        entries = [(f"{field}.{k}", k) for k in value] if isinstance(value, dict) else []
+    else:
+        items = list(enumerate(value)) if isinstance(value, list) else []
+        entries = [(f"{field}.{i}" + (f".{item}" if item else ""), _at(v, item) if item else v) for i, v in items]
+    return [(f, name) for f, name in entries if isinstance(name, str)]
+
+
+def _reference_problems(merged: dict, catalogue: Catalogue, file: str) -> list[Problem]:
+    """Archetype ids used by the scenario must exist in its catalogue.
+
+    Read from the merged document, not the validated scenario, so that they are reported with the
+    scenario's other problems (a bad count beside an unknown archetype) in one pass.
+    """
     known = catalogue.archetypes
-    used: list[tuple[str, str]] = [(f"firms.incumbents.{i}.archetype", inc.archetype)
-                                   for i, inc in enumerate(firms.incumbents)]
-    used += [(f"firms.applicants.mix.{aid}", aid) for aid in firms.applicants.mix]
-    used += [(f"firms.applicants.queue.{i}.archetype", q.archetype)
-             for i, q in enumerate(firms.applicants.queue)]
-    used += [(f"firms.profile_defaults.reference_archetypes.{key}", aid)
-             for key, aid in firms.profile_defaults.reference_archetypes.items()]
+    used = (_named(merged, "firms.incumbents", item="archetype") + _named(merged, "firms.applicants.mix", keys=True)
+            + _named(merged, "firms.applicants.queue", item="archetype"))
+    defaults = _at(merged, "firms", "profile_defaults", "reference_archetypes")
+    if isinstance(defaults, dict):
+        used += [(f"firms.profile_defaults.reference_archetypes.{key}", aid) for key, aid in defaults.items()
+                 if isinstance(aid, str)]
     return [Problem(file, field, f"unknown archetype {aid!r}",
                     "use an archetype id of the catalogue" + did_you_mean(aid, known))
             for field, aid in used if aid not in known]
 
 
-def _policy_reference_problems(policy: Policy, catalogue: Catalogue, file: str) -> list[Problem]:
+def _policy_reference_problems(merged: dict, catalogue: Catalogue, file: str) -> list[Problem]:
     """Sector groups named by the admission rule must be sector groups of the catalogue's archetypes;
     levied resources must be material inputs; services named by the commitments must be service
-    kinds of the catalogue."""
+    kinds of the catalogue. Read from the merged document, as :func:`_reference_problems`."""
     groups = sorted({a.sector_group for a in catalogue.archetypes.values()})
-    named = [(f"policy.admission.sector_max_share.{g}", g) for g in policy.admission.sector_max_share]
-    named += [(f"policy.admission.excluded_sectors.{i}", g) for i, g in enumerate(policy.admission.excluded_sectors)]
+    named = (_named(merged, "policy.admission.sector_max_share", keys=True)
+             + _named(merged, "policy.admission.excluded_sectors"))
     problems = [Problem(file, field, f"unknown sector group {g!r}",
                         f"use a sector_group of the archetypes ({', '.join(groups)})" + did_you_mean(g, groups))
                 for field, g in named if g not in groups]
     inputs = [r for r in catalogue.resource_ids
               if catalogue.resources[r].family == "material" and catalogue.resources[r].virgin_price is not None]
-    for i, rid in enumerate(policy.virgin_levy.resources):
+    for field, rid in _named(merged, "policy.virgin_levy.resources"):
         if rid not in inputs:
-            problems.append(Problem(file, f"policy.virgin_levy.resources.{i}", f"{rid!r} is not a material input",
+            problems.append(Problem(file, field, f"{rid!r} is not a material input",
                                     "name a resource of the catalogue with family material and a virgin_price"
                                     + did_you_mean(rid, inputs)))
     kinds = sorted(getattr(catalogue, "services", {}) or {})
-    for i, kind in enumerate(policy.commitments.join_services):
+    for field, kind in _named(merged, "policy.commitments.join_services"):
         if kind not in kinds:
             known = f"use a service kind of the catalogue ({', '.join(kinds)})" if kinds else \
                 "this catalogue has no shared services: remove the name or give catalogue.services"
-            problems.append(Problem(file, f"policy.commitments.join_services.{i}", f"unknown service {kind!r}",
-                                    known + did_you_mean(kind, kinds)))
+            problems.append(Problem(file, field, f"unknown service {kind!r}", known + did_you_mean(kind, kinds)))
     return problems
 
 
 NAMED_FILES = (("catalogue", "resources"), ("catalogue", "archetypes"), ("catalogue", "services"),
                ("district", "geojson"), ("firms", "profiles"))
-
-
-def _is(test, path: Path) -> bool:
-    """``path.is_file()``/``is_dir()`` answering False, not raising, for names the OS refuses (too long)."""
-    try:
-        return test(path)
-    except (OSError, ValueError):
-        return False
 
 
 def _missing_file_problems(merged: dict, path: Path, file: str) -> list[Problem]:
@@ -104,8 +120,7 @@ def _missing_file_problems(merged: dict, path: Path, file: str) -> list[Problem]
     problems = []
     for section, key in NAMED_FILES:
         value = merged.get(section, {}).get(key) if isinstance(merged.get(section), dict) else None
-        if isinstance(value, str) and not _is(Path.is_file, path.parent / value):
-            found = "is a folder, not a file" if _is(Path.is_dir, path.parent / value) else "not found"
+        if isinstance(value, str) and (found := not_a_file(path.parent / value)) is not None:
             problems.append(Problem(file, f"{section}.{key}", f"file {value!r} {found}",
                                     f"give a path relative to the scenario's folder ({path.parent})"))
     return problems
@@ -128,8 +143,7 @@ def with_base(raw: dict, path: Path, chain: tuple[Path, ...] = ()) -> dict:
     if not isinstance(value, str) or not value.strip():
         raise InputError.single(file, BASE_KEY, "expected the path of a scenario file", fix)
     base_path = path.parent / value
-    if not _is(Path.is_file, base_path):
-        found = "is a folder, not a file" if _is(Path.is_dir, base_path) else "not found"
+    if (found := not_a_file(base_path)) is not None:
         raise InputError.single(file, BASE_KEY, f"file {value!r} {found}", fix)
     if "name" not in raw:
         raise InputError.single(file, "name", "a scenario with a base needs a name of its own",
@@ -189,7 +203,7 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
     missing = _missing_file_problems(merged, path, file)
     problems.extend(missing)
     catalogue = None
-    catalogue_ref = scenario.catalogue if scenario else _catalogue_ref_or_none(merged)
+    catalogue_ref = scenario.catalogue if scenario else _section_or_none(CatalogueRef, merged, "catalogue")
     if catalogue_ref is not None and not any(p.field.startswith("catalogue.") for p in missing):
         rpath, apath = resolve_catalogue_paths(catalogue_ref, path)
         try:
@@ -197,34 +211,64 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
             catalogue = load_catalogue(rpath, apath, spath)
         except InputError as exc:
             problems.extend(exc.problems)
-    firms = scenario.firms if scenario else _firms_or_none(merged)
-    if firms is not None and catalogue is not None:
-        problems.extend(_reference_problems(firms, catalogue, file))
-        if firms.profiles is not None and not any(p.field == "firms.profiles" for p in missing):
+    if catalogue is not None:
+        problems.extend(_reference_problems(merged, catalogue, file))
+        problems.extend(_policy_reference_problems(merged, catalogue, file))
+        firms = scenario.firms if scenario else _section_or_none(Firms, merged, "firms")
+        if firms is not None and firms.profiles is not None and not any(p.field == "firms.profiles" for p in missing):
             try:
                 load_profiled_firms(firms, catalogue, path.parent, file)
             except InputError as exc:
                 problems.extend(exc.problems)
-    if scenario is not None and catalogue is not None:
-        problems.extend(_policy_reference_problems(scenario.policy, catalogue, file))
     if problems:
-        raise InputError(problems)
+        raise InputError(problems + _plot_problems(merged, path, missing))
+    warn_policy_windows(scenario, file)
     return LoadedScenario(scenario, catalogue, path, raw)
 
 
-def _firms_or_none(merged: dict) -> Firms | None:
-    """The firms section alone, so that unknown archetypes are reported with other problems."""
+def _plot_problems(merged: dict, path: Path, missing: list[Problem]) -> list[Problem]:
+    """Problems of the GeoJSON plot file, when the scenario has other problems and will not be built
+    into a World (which reads that file): so that ``validate`` reports them in the same pass."""
+    district = _section_or_none(District, merged, "district")
+    if district is None or district.geojson is None or any(p.field == "district.geojson" for p in missing):
+        return []
     try:
-        return Firms.model_validate(merged.get("firms") or {})
+        build_plots(district, path.parent)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+def _section_or_none(model: type, merged: dict, key: str):
+    """One section of the merged document validated alone, or ``None`` when it is invalid: so that
+    the checks that need it are made with the scenario's other problems."""
+    try:
+        return model.model_validate(merged.get(key) or {})
     except ValidationError:
         return None
 
 
-def _catalogue_ref_or_none(merged: dict) -> CatalogueRef | None:
-    try:
-        return CatalogueRef.model_validate(merged.get("catalogue") or {})
-    except ValidationError:
-        return None
+logger = logging.getLogger(__name__)
+_warned: set[str] = set()  # warnings given in this process: an experiment checks its base once per value tried
+
+
+def warn_policy_windows(scenario: Scenario, file: str) -> None:
+    """Log a warning for every policy instrument whose ``start_year``-``end_year`` window lies
+    entirely outside the simulated years: valid, but it can have no effect, which is seldom meant."""
+    first, last = scenario.years.start, scenario.years.end
+    for name in type(scenario.policy).model_fields:
+        window = getattr(scenario.policy, name)
+        if not isinstance(window, Window) or (window.start_year is None and window.end_year is None):
+            continue
+        start = first if window.start_year is None else window.start_year
+        end = last if window.end_year is None else window.end_year
+        if end < first or start > last:
+            shown = "-".join("" if y is None else str(y) for y in (window.start_year, window.end_year))
+            message = (f"{file}: policy.{name}: in force {shown}, outside the simulated years {first}-{last}: "
+                       "it has no effect (check its start_year and end_year)")
+            if message not in _warned:
+                _warned.add(message)
+                logger.warning(message)
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:
@@ -234,16 +278,21 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 
 def with_overrides(scenario: Scenario, *, seed: int | None = None, years: int | None = None) -> Scenario:
-    """The scenario with the CLI's ``--seed``/``--years`` applied."""
+    """The scenario with the CLI's ``--seed``/``--years`` applied.
+
+    ``--years N`` simulates the first N years of the scenario's span, so N is at most the span
+    (checked here, not by argparse: the bound depends on the scenario).
+    """
     update: dict[str, Any] = {}
     if seed is not None:
         update["seed"] = seed
     if years is not None:
-        start = scenario.years.start
-        if start + years - 1 > LAST_YEAR:
-            # The CLI's bound depends on the scenario's start year, so it is checked here, not by argparse.
+        span = scenario.years
+        if years > span.count:
             raise InputError.single("command line", "--years",
-                                    f"{years} years from {start} would end after {LAST_YEAR}",
-                                    f"give --years {LAST_YEAR - start + 1} or fewer")
-        update["years"] = Years(start=start, end=start + years - 1)
+                                    f"{years} years from {span.start} would end in {span.start + years - 1}, "
+                                    f"after the scenario's last year {span.end}",
+                                    f"give --years {span.count} or fewer: it simulates only the first N years of "
+                                    f"{span.start}-{span.end}; change years.end in the scenario to simulate more")
+        update["years"] = Years(start=span.start, end=span.start + years - 1)
     return scenario.model_copy(update=update)

@@ -14,8 +14,27 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from simulation.inputs.bounds import (
+    MAX_ACTIVITY,
+    MAX_APPLICANTS_PER_YEAR,
+    MAX_BLOCKS,
+    MAX_COORDINATE_M,
+    MAX_EUR,
+    MAX_FIRMS,
+    MAX_LAND_PRICE_EUR_PER_M2,
+    MAX_LENGTH_M,
+    MAX_PLOTS,
+    MAX_WEIGHT,
+)
 from simulation.inputs.policy_schema import Policy
-from simulation.inputs.schema_base import Share, StrictModel, sourced_int, sourced_number, user_error
+from simulation.inputs.schema_base import (
+    FolderName,
+    Share,
+    StrictModel,
+    sourced_int,
+    sourced_number,
+    user_error,
+)
 
 FIRST_YEAR, LAST_YEAR = 1900, 2300  # calendar years a scenario may simulate
 
@@ -54,15 +73,15 @@ class GridBlock(StrictModel):
     """A rectangular block of equal plots: ``rows`` × ``cols`` plots of ``plot_width_m`` × ``plot_depth_m``."""
 
     name: str = Field(min_length=1)
-    origin_x_m: sourced_number("m")
-    origin_y_m: sourced_number("m")
+    origin_x_m: sourced_number("m", MAX_COORDINATE_M)
+    origin_y_m: sourced_number("m", MAX_COORDINATE_M)
     rows: sourced_int("plots", ge=1, le=1000)
     cols: sourced_int("plots", ge=1, le=1000)
-    plot_width_m: sourced_number("m", gt=0)
-    plot_depth_m: sourced_number("m", gt=0)
-    gap_m: sourced_number("m", ge=0)
+    plot_width_m: sourced_number("m", MAX_LENGTH_M, gt=0)
+    plot_depth_m: sourced_number("m", MAX_LENGTH_M, gt=0)
+    gap_m: sourced_number("m", MAX_LENGTH_M, ge=0)
     zone: str = Field("productive", min_length=1)
-    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0)
+    land_price_eur_per_m2: sourced_number("EUR/m2", MAX_LAND_PRICE_EUR_PER_M2, ge=0)
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -84,6 +103,10 @@ class District(StrictModel):
         if not self.blocks and self.geojson is None:
             raise user_error("the district has no plots", "add at least one entry under district.blocks",
                              field="blocks")
+        plots = sum(b.rows * b.cols for b in self.blocks)
+        for count, bound in ((len(self.blocks), MAX_BLOCKS), (plots, MAX_PLOTS)):
+            if (problem := bound.problem(count)) is not None:
+                raise user_error(*problem, field="blocks")
         names = [b.name for b in self.blocks]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -117,9 +140,9 @@ class QueuedApplicant(StrictModel):
 class Applicants(StrictModel):
     """Who applies to settle each year: a Poisson stream from an archetype mix, and/or a queue."""
 
-    rate_per_year: sourced_number("firms/yr", ge=0) = 0.0
-    mix: dict[str, sourced_number("weight", ge=0)] = Field(default_factory=dict)
-    queue: list[QueuedApplicant] = Field(default_factory=list)
+    rate_per_year: sourced_number("firms/yr", MAX_APPLICANTS_PER_YEAR, ge=0) = 0.0
+    mix: dict[str, sourced_number("weight", MAX_WEIGHT, ge=0)] = Field(default_factory=dict)
+    queue: list[QueuedApplicant] = Field(default_factory=list, max_length=int(MAX_FIRMS.limit))
 
     @model_validator(mode="after")
     def _mix_needed(self) -> Applicants:
@@ -140,7 +163,7 @@ class ProfileDefaults(StrictModel):
 
     reference_archetypes: dict[str, str] = Field(
         default_factory=dict, description="firm name or NACE sector of the profile file -> archetype id")
-    land_price_eur_per_m2: sourced_number("EUR/m2", ge=0) | None = Field(
+    land_price_eur_per_m2: sourced_number("EUR/m2", MAX_LAND_PRICE_EUR_PER_M2, ge=0) | None = Field(
         None, description="land price of the profiled firms' plots; none: the mean of the district's other plots")
     zone: str = Field("profiled", min_length=1, description="zone label of the profiled firms' plots")
 
@@ -153,6 +176,13 @@ class Firms(StrictModel):
                           "incumbents, each with its own flows on a plot created at its coordinates")
     profile_defaults: ProfileDefaults = Field(default_factory=ProfileDefaults)
 
+    @model_validator(mode="after")
+    def _incumbents_bounded(self) -> Firms:
+        problem = MAX_FIRMS.problem(sum(i.count for i in self.incumbents), "firms")
+        if problem is not None:
+            raise user_error(*problem, field="incumbents")
+        return self
+
 
 class Activity(StrictModel):
     """Production dynamics: activity level multiplies an archetype's yearly flows."""
@@ -162,8 +192,8 @@ class Activity(StrictModel):
     growth_sd: sourced_number("1/yr", ge=0, le=1)
     shock_probability: sourced_number("1/yr", ge=0, le=1)
     shock_size: sourced_number("share", ge=0, lt=1)
-    minimum: sourced_number("activity", gt=0)
-    maximum: sourced_number("activity", gt=0)
+    minimum: sourced_number("activity", MAX_ACTIVITY, gt=0)
+    maximum: sourced_number("activity", MAX_ACTIVITY, gt=0)
 
     @model_validator(mode="after")
     def _bounds(self) -> Activity:
@@ -176,8 +206,8 @@ class Negotiation(StrictModel):
     """Bilateral bargaining over the surplus of an exchange (docs/ODD.md §7.7)."""
 
     bargaining_power_supplier: Share
-    transaction_cost_eur_per_yr: sourced_number("EUR/yr", ge=0)
-    setup_cost_eur: sourced_number("EUR", ge=0)
+    transaction_cost_eur_per_yr: sourced_number("EUR/yr", MAX_EUR, ge=0)
+    setup_cost_eur: sourced_number("EUR", MAX_EUR, ge=0)
     risk_premium_share: Share
     initial_trust: Share
     trust_gain: Share
@@ -221,7 +251,7 @@ class Behaviour(StrictModel):
 class Scenario(StrictModel):
     """A whole scenario, after merging over the defaults."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: FolderName
     description: str = ""
     seed: int = Field(ge=0)
     years: Years

@@ -5,6 +5,8 @@
   the shipped data must say where every figure comes from.
 * :func:`sourced_number` is the type of a scenario parameter: a plain number, or a ``Sourced``
   mapping whose unit must be the one the parameter expects; ``Share`` is the commonest (0 to 1).
+  Every number is finite and within a bound of :mod:`simulation.inputs.bounds`.
+* :data:`FolderName` is a name that becomes a folder name (scenarios, experiments).
 * :func:`check_unit` and :func:`check_non_negative` check a ``Sourced`` figure inside a model
   validator (catalogue and service files, whose units depend on the resource's own unit).
 * :func:`problems_from_validation_error` turns pydantic's errors into ``file: field: message (fix)``.
@@ -15,9 +17,19 @@ from __future__ import annotations
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from simulation.inputs.bounds import MAX_MAGNITUDE, Bound
 from simulation.inputs.errors import Problem, did_you_mean
 
 
@@ -64,6 +76,25 @@ class Sourced(StrictModel):
             raise user_error("source is blank", "cite an entry of docs/SOURCES.md or write 'assumption'")
         return value
 
+    @model_validator(mode="after")
+    def _bounded(self) -> Sourced:
+        problem = MAX_MAGNITUDE.problem(self.value, self.unit)
+        if problem is not None:
+            raise user_error(*problem, field="value")
+        return self
+
+
+def _within(bound: Bound, unit: str):
+    """Validator: refuse a number beyond ``bound``, naming the bound and its reason."""
+
+    def within(value: float) -> float:
+        problem = bound.problem(value, unit)
+        if problem is not None:
+            raise user_error(*problem)
+        return value
+
+    return within
+
 
 def _unwrap(unit: str):
     """Validator: accept ``3.5`` or ``{value: 3.5, unit: ..., source: ...}``; check the unit."""
@@ -84,10 +115,12 @@ def _unwrap(unit: str):
     return unwrap
 
 
-def sourced_number(unit: str, **constraints: Any) -> Any:
-    """Type of a numeric scenario parameter expressed in ``unit``, with pydantic constraints."""
+def sourced_number(unit: str, bound: Bound = MAX_MAGNITUDE, **constraints: Any) -> Any:
+    """Type of a numeric scenario parameter expressed in ``unit``, with pydantic constraints: finite,
+    and no farther from 0 than ``bound`` (:mod:`simulation.inputs.bounds`)."""
     return Annotated[float, BeforeValidator(_unwrap(unit)),
-                     Field(allow_inf_nan=False, json_schema_extra={"unit": unit}, **constraints)]
+                     Field(allow_inf_nan=False, json_schema_extra={"unit": unit}, **constraints),
+                     AfterValidator(_within(bound, unit))]
 
 
 def sourced_int(unit: str, **constraints: Any) -> Any:
@@ -97,6 +130,18 @@ def sourced_int(unit: str, **constraints: Any) -> Any:
 
 
 Share = sourced_number("share", ge=0, le=1)
+
+
+def _folder_name(name: str) -> str:
+    if not name.strip("."):
+        raise user_error(f"{name!r} names the current or the parent folder, and the outputs are written in a "
+                         "folder of this name", "give a name with a letter or a digit")
+    return name
+
+
+FolderName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$"), AfterValidator(_folder_name)]
+"""A scenario's or experiment's name, which names its output folders: letters, digits, ``_ . -``,
+and not ``.`` or ``..`` alone (those would make the current or the parent folder the output)."""
 
 
 def unit_problem(figure: Sourced | None, expected: str) -> tuple[str, str] | None:
@@ -135,6 +180,7 @@ _FIXES: dict[str, str] = {
     "dict_type": "give a mapping (key: value lines)",
     "model_type": "give a mapping (key: value lines)",
     "model_attributes_type": "give a mapping (key: value lines)",
+    "string_pattern_mismatch": "use only the characters the pattern allows",
     "list_type": "give a list (lines starting with '- ')",
     "too_short": "add at least one entry",
     "greater_than": "use a larger value",
@@ -196,6 +242,19 @@ def _keys_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
     return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
+def _kind_of(value: Any) -> str:
+    """What a YAML value is, in the user's words."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else "a value"
+
+
 def problems_from_validation_error(exc: ValidationError, file: str, prefix: str = "",
                                    model: type[BaseModel] | None = None) -> list[Problem]:
     """Translate every pydantic error into a :class:`Problem` with a fix a user can act on.
@@ -209,6 +268,9 @@ def problems_from_validation_error(exc: ValidationError, file: str, prefix: str 
         message = err["msg"]
         if err["type"].startswith("value_error") and message.startswith("Value error, "):
             message = message[len("Value error, "):]
+        if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            # pydantic names the schema's class ("instance of ArchetypeFile"), which is no word of the user's
+            message = f"expected a mapping of keys, not {_kind_of(err.get('input'))}"
         if err["type"] == "extra_forbidden":
             message = "unknown key"
             fix += did_you_mean(err["loc"][-1], _keys_at(model, tuple(err["loc"])))

@@ -26,7 +26,8 @@ from pydantic import Field, ValidationError, model_validator
 from simulation.indicators import INDICATORS
 from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
-from simulation.inputs.schema_base import StrictModel, problems_from_validation_error, user_error
+from simulation.inputs.bounds import experiment_size_problem
+from simulation.inputs.schema_base import FolderName, StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
 from simulation.sweeps.design import Design, sample
 from simulation.world import set_fields, with_settings, world_of
@@ -43,7 +44,7 @@ GridValue = bool | int | float | str
 class Experiment(StrictModel):
     """An experiment file, as written (paths relative to it)."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: FolderName
     description: str = ""
     scenario: str = Field(min_length=1, description="base scenario file, relative to the experiment file")
     replicates: int = Field(ge=1, le=10_000)
@@ -60,6 +61,8 @@ class Experiment(StrictModel):
                              else "an experiment has a grid or a design, not both",
                              "give grid: {dotted.path: [values]} or design: {method, samples, parameters}",
                              field="grid")
+        if (size := experiment_size_problem(self.grid, self.design, self.replicates)) is not None:  # before sampling
+            raise user_error(*size, field="grid" if self.grid is not None else "design.samples")
         for i, outcome in enumerate(self.outcomes or []):
             if outcome not in INDICATORS:
                 raise user_error(f"unknown indicator {outcome!r}",
