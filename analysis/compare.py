@@ -10,11 +10,13 @@ The API behind ``ecodistrict compare``, usable from a notebook::
 
 :func:`compare` does the statistics only (fast); :func:`figures` draws them;
 :func:`write_comparison` writes ``report.html``, ``summary.csv`` and ``figures/*.png|svg``
-atomically (a report folder is either the old one or the new one, never half of each).
+atomically (each file is either the old one or the new one, never half of each), and lists them
+in the folder so that a later report removes only what this one drew.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,9 @@ from analysis.i18n import Texts
 from analysis.inputs import ComparisonInputs, load_inputs
 from analysis.statistics import MIN_PAIRS, compare_with_baseline, describe
 from simulation.inputs.errors import InputError, did_you_mean
-from simulation.io.atomic import write_atomically
+from simulation.io.atomic import write_atomically, write_file_atomically
+from simulation.io.cells import neutralise_frame
+from simulation.io.out_paths import REPORT_MANIFEST
 
 SUMMARY_COLUMNS = ["scenario", "year", "indicator", "n", "mean", "sd", "ci_low", "ci_high", "n_pairs",
                    "baseline_mean", "mean_difference", "relative_difference", "diff_ci_low", "diff_ci_high",
@@ -80,7 +84,11 @@ def _pairing_warnings(result: Comparison) -> list[tuple[str, dict]]:
     for scenario in result.scenarios[1:]:
         seeds = result.seeds(scenario)
         paired = [s for s in seeds if s in base_seeds]
-        if len(paired) < MIN_PAIRS:
+        if seeds and not paired:  # nothing to pair: say why, with the seeds of both sides
+            warnings.append(("warn_none_paired", {"name": scenario, "seeds": ", ".join(map(str, seeds)),
+                                                  "baseline": result.baseline,
+                                                  "baseline_seeds": ", ".join(map(str, sorted(base_seeds)))}))
+        elif len(paired) < MIN_PAIRS:
             warnings.append(("warn_too_few", {"name": scenario, "n": len(paired), "min": MIN_PAIRS}))
         unpaired = [s for s in seeds if s not in base_seeds]
         if unpaired and paired:
@@ -157,26 +165,55 @@ def figures(result: Comparison, texts: Texts) -> list[CaptionedFigure]:
 
 
 def write_comparison(result: Comparison, out: str | Path, lang: str = "en") -> Path:
-    """Write ``report.html``, ``summary.csv`` and ``figures/<name>.png|svg`` into ``out``; returns ``out``."""
+    """Write ``report.html``, ``summary.csv`` and ``figures/<name>.png|svg`` into ``out``; returns ``out``.
+
+    The files it writes are listed in ``out``/:data:`~simulation.io.out_paths.REPORT_MANIFEST`:
+    a later report removes only the figures an earlier one listed, never a user's own files, and
+    refuses to overwrite a file no report listed.
+    """
     from analysis.report import render_report
 
+    out = Path(out)
     texts = Texts(lang)
     drawn = [(f, fig.render(f.figure)) for f in figures(result, texts)]
     html = render_report(result, [(f.name, f.caption, images["png"]) for f, images in drawn], texts)
     summary = summary_table(result)
     writers = {"report.html": lambda p: p.write_text(html, encoding="utf-8"),
-               "summary.csv": lambda p: summary.to_csv(p, index=False, lineterminator="\n")}
+               "summary.csv": lambda p: neutralise_frame(summary).to_csv(p, index=False, lineterminator="\n")}
     for f, images in drawn:
         for fmt, data in images.items():
             writers[f"figures/{f.name}.{fmt}"] = lambda p, data=data: p.write_bytes(data)
-    write_atomically(Path(out), writers)
-    _remove_stale_figures(Path(out) / "figures", {name for name in writers if name.startswith("figures/")})
-    return Path(out)
+    earlier = _listed(out)
+    for name in writers:
+        if name not in earlier and (out / name).exists():
+            raise InputError.single(out / name, "", f"no earlier report lists this file ({REPORT_MANIFEST}), "
+                                    "and this one would replace it", "move it elsewhere, or give another --out")
+    # Listed before they are written, so that a report killed halfway still owns every file it left.
+    _write_listing(out, sorted(earlier | set(writers)))
+    write_atomically(out, writers)
+    for name in sorted(earlier - set(writers)):
+        if name.startswith("figures/"):
+            (out / name).unlink(missing_ok=True)  # a figure an earlier report drew and this one did not
+    _write_listing(out, sorted(writers))
+    return out
 
 
-def _remove_stale_figures(folder: Path, written: set[str]) -> None:
-    """Figures an earlier report left in ``folder`` that this one did not draw (a run comparison
-    has a district map, a sweep comparison has none): left there, they would pass for this report's."""
-    for path in folder.iterdir():
-        if path.suffix in (".png", ".svg") and f"figures/{path.name}" not in written:
-            path.unlink()
+def _listed(out: Path) -> set[str]:
+    """The files an earlier report in ``out`` listed (none when it holds no report manifest)."""
+    path = out / REPORT_MANIFEST
+    if not path.is_file():
+        return set()
+    try:
+        listing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        listing = None
+    files = listing.get("files") if isinstance(listing, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise InputError.single(path, "files", "not a list of the report's files",
+                                "delete the file and the figures you do not want to keep, then compare again")
+    return set(files)
+
+
+def _write_listing(out: Path, files: list[str]) -> None:
+    text = json.dumps({"files": files}, indent=2) + "\n"
+    write_file_atomically(out / REPORT_MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))

@@ -113,6 +113,7 @@ def test_a_report_written_over_another_leaves_none_of_its_figures(runs, tmp_path
     out = tmp_path / "report"
     (out / "figures").mkdir(parents=True)
     (out / "figures" / "sensitivity.png").write_bytes(b"\x89PNG from an earlier sweep report")
+    (out / "report_files.json").write_text(json.dumps({"files": ["figures/sensitivity.png"]}))  # that report's list
     (out / "notes.txt").write_text("the analyst's own file")
     write_comparison(compare(runs[:2]), out)  # two runs of the baseline: no sensitivity figure
     left = {p.name for p in (out / "figures").iterdir()}

@@ -7,11 +7,11 @@ nor seaborn: every ``ecodistrict`` command would otherwise pay for their import.
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
 
 from analysis.i18n import LANGUAGES
-from simulation.cli.arguments import check_out
+from simulation.cli.arguments import add_out_arguments, check_complete, check_out, reporting_write_errors
 
 DEFAULT_OUT = Path("reports") / "comparison"
 
@@ -23,24 +23,26 @@ def add_compare_command(sub) -> None:
                          help="run folders (replicates of a scenario share its name) and/or sweep folders")
     compare.add_argument("--baseline", metavar="NAME",
                          help="scenario the others are compared with (default: the first one given)")
-    compare.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                         help=f"report folder (default: {DEFAULT_OUT}); the report's files and figures in it "
-                              "are replaced")
+    add_out_arguments(compare, f"report folder (default: {DEFAULT_OUT}); other files in it are left alone",
+                      "an earlier report", default=DEFAULT_OUT)
     compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default: en)")
     compare.set_defaults(handler=cmd_compare)
 
 
+@reporting_write_errors
 def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.compare import compare, write_comparison
     from analysis.i18n import Texts
     from analysis.statistics import HIGHER, LOWER, SAME, TOO_FEW
+    from simulation.io.out_paths import REPORT
 
-    check_out(args.out)
+    out = check_out(args.out, REPORT, args.folders, force=args.force)
+    check_complete(args.folders)
     result = compare(args.folders, baseline=args.baseline)
-    out = write_comparison(result, args.out, lang=args.lang)
+    out = write_comparison(result, out, lang=args.lang)
     texts = Texts("en")
     for key, values in result.warnings:
-        print(f"warning: {texts(key, **values)}", file=sys.stderr)
+        logging.getLogger(__name__).warning(texts(key, **values))
     final = result.differences[result.differences.year == result.final_year] if result.baseline else None
     for scenario in result.scenarios[1:]:
         tally = final[final.scenario == scenario].verdict.value_counts()

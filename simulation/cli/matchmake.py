@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulation.cli.arguments import check_out, positive_number
+from simulation.cli.arguments import (
+    add_out_arguments,
+    check_out_files,
+    out_path,
+    positive_number,
+    reporting_write_errors,
+    scenario_files,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,14 +54,18 @@ def add_matchmake_command(sub) -> None:
                              "and negotiation terms (default: the shipped defaults)")
     mm.add_argument("--radius", type=_positive_km, metavar="KM",
                     help="knowledge radius: pair firms only within KM of one of them (default: transport reach only)")
-    mm.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="FILE",
-                    help=f"exchanges CSV (default {DEFAULT_OUT}); the other files are written beside it")
+    add_out_arguments(mm, f"exchanges CSV (default {DEFAULT_OUT}); the other files are written beside it",
+                      "matchmake's files", default=DEFAULT_OUT, metavar="FILE")
     mm.add_argument("--optimal", action="store_true",
                     help="add the optimal allocation (which exchanges, at which quantity) and its value")
     mm.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT_S, metavar="S",
                     help="stop the optimal allocation after S seconds with the best found "
                          f"(default {DEFAULT_TIME_LIMIT_S:g})")
     mm.set_defaults(handler=cmd_matchmake)
+
+
+OUTPUT_ROLES = {"exchanges": "exchanges table", "firms": "firm profiles", "services": "services table",
+                "summary": "summary"}
 
 
 def output_paths(out: Path) -> dict[str, Path]:
@@ -70,13 +81,16 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     thousands of rows a district of 1,000 firms yields (text values are quoted)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), str(path),
+
+    from simulation.io.cells import neutralise_frame
+    pacsv.write_csv(pa.Table.from_pandas(neutralise_frame(frame), preserve_index=False), str(path),
                     pacsv.WriteOptions(quoting_style="needed"))
 
 
+@reporting_write_errors
 def cmd_matchmake(args: argparse.Namespace) -> int:
     from simulation.inputs.firm_profiles import read_profiles
-    from simulation.io.atomic import write_file_atomically
+    from simulation.io.atomic import write_files_atomically
     from simulation.matchmake.matching import (
         allocate_optimally,
         find_matches,
@@ -87,9 +101,13 @@ def cmd_matchmake(args: argparse.Namespace) -> int:
     from simulation.matchmake.summary import summary_markdown
     from simulation.matchmake.tables import firm_profile, potential_exchanges_frame
 
-    check_out(args.out, file=True)
     started = time.perf_counter()
     catalogue, scenario = matching_catalogue(catalog=args.catalog, scenario_path=args.scenario)
+    paths = output_paths(out_path(args.out))
+    inputs = [args.firms, *(Path(p) for p in (catalogue.resources_path, catalogue.archetypes_path,
+                                               catalogue.services_path) if p)]
+    check_out_files({OUTPUT_ROLES[k]: p for k, p in paths.items()}, inputs + (scenario_files(scenario) if scenario else []),
+                    force=args.force)
     profiles = read_profiles(args.firms, catalogue)
     setting = matching_setting(catalogue, scenario)
     matches = find_matches(profiles, setting, args.radius)
@@ -98,16 +116,13 @@ def cmd_matchmake(args: argparse.Namespace) -> int:
     services = service_opportunities(matches)
     exchanges, firms = potential_exchanges_frame(matches), firm_profile(matches)
     seconds = time.perf_counter() - started
-    paths = output_paths(args.out)
-    write_file_atomically(paths["exchanges"], lambda p: write_csv(exchanges, p))
-    write_file_atomically(paths["firms"], lambda p: write_csv(firms, p))
-    written = [paths["exchanges"], paths["firms"]]
-    if services is not None:
-        write_file_atomically(paths["services"], lambda p: write_csv(services, p))
-        written.append(paths["services"])
     summary = summary_markdown(matches, exchanges, firms, services, args.time_limit, paths)
-    write_file_atomically(paths["summary"], lambda p: p.write_text(summary, encoding="utf-8"))
-    written.append(paths["summary"])
+    files = {paths["exchanges"]: lambda p: write_csv(exchanges, p), paths["firms"]: lambda p: write_csv(firms, p)}
+    if services is not None:
+        files[paths["services"]] = lambda p: write_csv(services, p)
+    files[paths["summary"]] = lambda p: p.write_text(summary, encoding="utf-8")
+    write_files_atomically(files)
+    written = list(files)
     print(f"matched {len(profiles)} firms ({profiles.rows} flows) in {seconds:.2f} s: "
           f"{len(matches)} exchanges with a positive yearly surplus"
           + (f", best {exchanges.supplier[0]} -> {exchanges.buyer[0]} ({exchanges.residue[0]}, "

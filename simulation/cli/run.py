@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulation.cli.arguments import check_out, non_negative_int, positive_int
+from simulation.cli.arguments import (
+    add_out_arguments,
+    check_out,
+    non_negative_int,
+    positive_int,
+    reporting_write_errors,
+    scenario_files,
+)
 
 
 def add_run_command(sub) -> None:
@@ -14,16 +21,23 @@ def add_run_command(sub) -> None:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--seed", type=non_negative_int, help="random seed (default: the scenario's)")
     run.add_argument("--years", type=positive_int, help="number of years to simulate from the start year")
-    run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario>-seed<seed>)")
+    add_out_arguments(run, "run folder (default: runs/<scenario>-seed<seed>); refused if it is or holds an input "
+                           "file, or holds anything but a run", "a run folder")
     run.set_defaults(handler=cmd_run)
 
 
+@reporting_write_errors
 def cmd_run(args: argparse.Namespace) -> int:
+    from simulation.inputs.scenario import load_scenario
+    from simulation.io.out_paths import RUN
     from simulation.io.run_folder import RUN_FILES
-    from simulation.runs import run_scenario
+    from simulation.runs import default_out_dir, run_scenario
 
-    check_out(args.out)
-    out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=args.out, progress=True)
+    loaded = load_scenario(args.scenario)  # to check --out against its files before simulating
+    seed = args.seed if args.seed is not None else loaded.scenario.seed
+    out = check_out(args.out if args.out is not None else default_out_dir(loaded, seed), RUN,
+                    scenario_files(loaded), force=args.force)
+    out_dir, model = run_scenario(args.scenario, seed=args.seed, years=args.years, out=out, progress=not args.quiet)
     last = model.indicator_rows[-1] if model.indicator_rows else {}
     print(f"ran {model.scenario.name}: years {model.scenario.years.start}-{model.scenario.years.end}, "
           f"seed {model.seed_used}")

@@ -8,10 +8,20 @@ otherwise pay for their import.
 from __future__ import annotations
 
 import argparse
+import logging
+import shutil
 import sys
 from pathlib import Path
 
-from simulation.cli.arguments import EXIT_INTERRUPTED, check_out, positive_int
+from simulation.cli.arguments import (
+    EXIT_INTERRUPTED,
+    add_out_arguments,
+    check_out,
+    positive_int,
+    reporting_write_errors,
+    scenario_files,
+)
+from simulation.inputs.errors import InputError
 
 SWEEPS_DIR = Path("sweeps")
 EXIT_RUNS_FAILED = 1
@@ -25,22 +35,30 @@ def add_sweep_command(sub) -> None:
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: one per core)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (instead of local workers)")
-    sweep.add_argument("--out", type=Path, help="sweep folder (default: sweeps/<experiment name>)")
+    add_out_arguments(sweep, "sweep folder (default: sweeps/<experiment name>); refused if it is or holds an input "
+                             "file, or holds anything but this sweep", "a sweep folder (it is deleted first)")
     sweep.add_argument("--resume", action="store_true",
                        help="run only the runs the sweep folder is missing (failed runs are retried)")
     sweep.set_defaults(handler=cmd_sweep)
 
 
+@reporting_write_errors
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulation.io.out_paths import SWEEP, folder_kind
     from simulation.sweeps.experiment import load_experiment
     from simulation.sweeps.sweep import run_sweep
 
+    if args.force and args.resume:
+        raise InputError.single("command line", "--force", "--force deletes the sweep folder that --resume would "
+                                "finish", "give one of --force and --resume")
     loaded = load_experiment(args.experiment)
-    out = args.out if args.out is not None else SWEEPS_DIR / loaded.name
-    check_out(out)
+    out = check_out(args.out if args.out is not None else SWEEPS_DIR / loaded.name, SWEEP,
+                    [loaded.path, *scenario_files(loaded.base)], force=args.force, resume=args.resume)
+    if args.force and folder_kind(out) == SWEEP:
+        shutil.rmtree(out)
     try:
         summary = run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                            progress=True)
+                            progress=not args.quiet)
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are saved in {out}/; add --resume to run the others", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -48,8 +66,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"swept {loaded.name}: {summary.finished} of {summary.total} runs finished "
           f"({summary.ran} run now in {summary.seconds:.1f} s{rate}), {summary.failed} failed")
     if summary.failed:
-        print(f"failed runs are described in {out}/failed/ (error, traceback, seed); "
-              "add --resume to run them again", file=sys.stderr)
+        logging.getLogger(__name__).warning(f"failed runs are described in {out}/failed/ (error, traceback, "
+                                            "seed); add --resume to run them again")
         return EXIT_RUNS_FAILED
     design = loaded.experiment.design
     if design is not None and design.method in ("sobol", "morris"):

@@ -1,9 +1,9 @@
 """The run folder's files and columns (docs/ODD.md, outputs).
 
-The folder is written atomically (:func:`simulation.io.atomic.write_atomically`): a crash or a
-kill never leaves a half-written CSV. What goes into each file is built from a finished model by
-:mod:`simulation.runs.frames`; this module knows only names, so that reading a run folder
-(:mod:`analysis`) does not load the model.
+The folder is replaced as a whole (:func:`simulation.io.atomic.replace_folder`): a crash or a
+kill never leaves a half-written CSV, nor files of two runs side by side. What goes into each
+file is built from a finished model by :mod:`simulation.runs.frames`; this module knows only
+names, so that reading a run folder (:mod:`analysis`) does not load the model.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A finished model as the data frames of its run folder, and writing that folder.
 
 One function per file of the run folder (columns in :mod:`simulation.io.run_folder`); the bytes
-are written atomically by :func:`simulation.io.atomic.write_atomically`.
+are written atomically by :func:`simulation.io.atomic.replace_folder`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 
 from simulation.exchange.contracts import Status
 from simulation.indicators import FLOW_QUANTITIES, INDICATORS
-from simulation.io.atomic import write_atomically
+from simulation.io.atomic import replace_folder
 from simulation.io.run_folder import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, SERVICE_COLUMNS
 from simulation.policy.admission import Application
 
@@ -126,4 +126,4 @@ def write_run_folder(model, out_dir: Path, manifest: dict) -> None:
 
     writers: dict[str, Callable[[Path], None]] = {name: csv_writer(f) for name, f in frames.items()}
     writers["manifest.json"] = lambda path: path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    write_atomically(out_dir, writers)
+    replace_folder(out_dir, writers)
