@@ -235,19 +235,6 @@ def test_resume_reruns_run_files_that_do_not_verify_and_compare_names_them(works
     pd.testing.assert_frame_equal(load_sweep(out), load_sweep(expected))
 
 
-def test_a_folder_left_by_a_sweep_killed_while_laying_it_out_is_taken_for_a_new_one(reference, tmp_path):
-    """Killed before its manifest was in place, a sweep leaves a temporary file or empty folders:
-    --resume starts afresh there instead of refusing the folder for ever; anything else is refused."""
-    manifest = json.loads((reference[0] / MANIFEST).read_text(encoding="utf-8"))
-    out = tmp_path / "sweep"
-    (out / RUNS).mkdir(parents=True)
-    (out / f".{MANIFEST}.k1ll3d.tmp").write_text("{", encoding="utf-8")
-    assert check(out, manifest, resume=True) is False
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(InputError, match="is not empty and holds no sweep"):
-        check(out, manifest, resume=True)
-
-
 @pytest.mark.parametrize("change, says", [
     ({"package_version": "0.0.0+other"}, "was started with ecodistrict 0.0.0+other"),
     ({"inputs": None}, "recorded no hashes of its input files"),

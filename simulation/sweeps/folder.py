@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from fnmatch import fnmatch
 from pathlib import Path
 
 from simulation.inputs.errors import InputError, Problem
-from simulation.io.atomic import TEMPORARY, write_file_atomically
+from simulation.io.atomic import TEMPORARY, write_atomically, write_file_atomically
 from simulation.sweeps.fingerprint import changed_inputs, sha256_of
 
 MANIFEST = "manifest.json"
@@ -41,8 +40,12 @@ PLAN_KEYS = {"experiment": "experiment", "scenario": "base scenario", "points": 
 NEW_SWEEP = "start a new sweep with another --out"
 
 
+def _json_writer(data: dict):
+    return lambda path: path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
 def _write_json(path: Path, data: dict) -> None:
-    write_file_atomically(path, lambda p: p.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
+    write_file_atomically(path, _json_writer(data))
 
 
 def _json_normal(data):
@@ -83,13 +86,6 @@ def _resume_problems(out: Path, stored: dict, manifest: dict) -> list[Problem]:
     return problems
 
 
-def _left_by_a_kill(entry: Path) -> bool:
-    """A temporary file, or an empty runs/ or failed/ folder: what a sweep killed while it laid out
-    its folder leaves before its manifest is in place."""
-    return fnmatch(entry.name, TEMPORARY) or (entry.name in (RUNS, CHECKSUMS, FAILED) and entry.is_dir()
-                                              and not any(entry.iterdir()))
-
-
 def check(out: Path, manifest: dict, resume: bool) -> bool:
     """Whether ``out`` holds this sweep already (to resume); raises InputError when it may not be used.
 
@@ -107,16 +103,18 @@ def check(out: Path, manifest: dict, resume: bool) -> bool:
         if problems:
             raise InputError(problems)
         return True
-    if out.exists() and not all(_left_by_a_kill(entry) for entry in out.iterdir()):
+    if out.exists() and any(out.iterdir()):
         raise InputError.single("command line", "--out", f"{out} is not empty and holds no sweep",
                                 "give a new or empty folder")
     return False
 
 
 def create(out: Path, manifest: dict) -> None:
-    """Lay out a new sweep folder, manifest first (a folder without one is taken for a new one)."""
+    """Lay out a new sweep folder, manifest first: a new folder appears with its manifest (one
+    rename), so a sweep killed here leaves no folder that holds files but no manifest, which
+    neither a new sweep nor ``--resume`` could use."""
     out = Path(out)
-    _write_json(out / MANIFEST, manifest)
+    write_atomically(out, {MANIFEST: _json_writer(manifest)})
     for folder in (RUNS, CHECKSUMS, FAILED):
         (out / folder).mkdir(exist_ok=True)
 
