@@ -24,7 +24,7 @@ import pytest
 
 import simulation
 from analysis.run_folder import load_run
-from simulation.cli.main import PROJECT_LOGGERS, main
+from simulation.cli.main import PROJECT_LOGGERS, main, setup_logging
 from simulation.io.cells import markdown_text, neutralise, neutralise_frame
 from tests.conftest import FIXTURES, ROOT, assert_input_error
 
@@ -126,6 +126,23 @@ def test_quiet_and_verbose_together_are_refused(tmp_path, monkeypatch, capsys, r
         main(["--quiet", "validate", "missing.yaml", "--verbose"])
     assert exit_.value.code == 2
     assert "--quiet and --verbose exclude each other" in capsys.readouterr().err
+
+
+def test_verbose_shows_the_project_notes_but_not_those_of_other_libraries(capsys, restored_logging):
+    """Dask's ``distributed`` logs its progress at INFO on a logger of its own level: ``sweep -v``
+    must not print it (a threshold on the root logger would not stop a propagated record)."""
+    library = logging.getLogger("distributed.nanny_of_a_test")
+    library.setLevel(logging.INFO)
+    try:
+        setup_logging(verbose=1)
+        library.info("Start Nanny at tcp://127.0.0.1:1")
+        library.warning("a worker restarted")
+        logging.getLogger("simulation.sweeps.of_a_test").info("resuming 3 runs")
+        setup_logging(quiet=True)
+        logging.getLogger("analysis.of_a_test").warning("a warning --quiet hides")
+    finally:
+        library.setLevel(logging.NOTSET)
+    assert capsys.readouterr().err == "warning: a worker restarted\nresuming 3 runs\n"
 
 
 @pytest.mark.slow

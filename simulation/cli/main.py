@@ -90,6 +90,22 @@ class _Formatter(logging.Formatter):
         return text if record.levelno == logging.INFO else f"{record.levelname.lower()}: {text}"
 
 
+class _Threshold(logging.Filter):
+    """Lets through the project's records from ``level`` up and other libraries' from warnings up.
+
+    A filter on the handler, not the root logger's level: a record propagated from a library's
+    logger (Dask's ``distributed`` logs its progress at INFO) is never checked against the root's level.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name.split(".", 1)[0] in PROJECT_LOGGERS
+        return record.levelno >= (self.level if ours else max(self.level, logging.WARNING))
+
+
 def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     """Send log records to standard error: the project's warnings by default, only errors with
     ``quiet``, progress notes with ``verbose`` 1 and debugging detail with 2 or more. Other
@@ -101,6 +117,7 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
         root.removeHandler(handler)
     handler = _StderrHandler()
     handler.setFormatter(_Formatter())
+    handler.addFilter(_Threshold(level))
     root.addHandler(handler)
     root.setLevel(max(level, logging.WARNING))
     for name in PROJECT_LOGGERS:
