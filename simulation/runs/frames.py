@@ -15,6 +15,7 @@ import pandas as pd
 from simulation.exchange.contracts import Status
 from simulation.indicators import FLOW_QUANTITIES, INDICATORS
 from simulation.io.atomic import replace_folder
+from simulation.io.cells import neutralise_frame
 from simulation.io.run_folder import EXCHANGE_COLUMNS, FIRM_COLUMNS, FLOW_COLUMNS, PLOT_COLUMNS, SERVICE_COLUMNS
 from simulation.policy.admission import Application
 
@@ -122,7 +123,7 @@ def write_run_folder(model, out_dir: Path, manifest: dict) -> None:
               "applicants.csv": applicants_frame(model)}
 
     def csv_writer(frame: pd.DataFrame):
-        return lambda path: frame.to_csv(path, index=False, lineterminator="\n")
+        return lambda path: neutralise_frame(frame).to_csv(path, index=False, lineterminator="\n")
 
     writers: dict[str, Callable[[Path], None]] = {name: csv_writer(f) for name, f in frames.items()}
     writers["manifest.json"] = lambda path: path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
