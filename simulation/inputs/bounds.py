@@ -28,26 +28,32 @@ class Bound:
         if abs(value) <= self.limit:
             return None
         unit = f" {unit}" if unit else ""
-        return (f"{value:g}{unit} is beyond the bound of {self.limit:,g}{unit} for {self.what} ({self.why})",
-                f"give a value between {-self.limit:,g} and {self.limit:,g}" if value < 0
-                else f"give at most {self.limit:,g}{unit}")
+        limit = _shown(self.limit)
+        return (f"{value:g}{unit} is beyond {limit}{unit}, the bound for {self.what}: {self.why}",
+                f"give a value between -{limit} and {limit}" if value < 0 else f"give at most {limit}{unit}")
 
 
-MAX_MAGNITUDE = Bound(1e12, "any number", "the bound of every number without a tighter one: above every "
-                      "figure a district holds (the largest shipped one is a turnover of 3e9 EUR/yr), and far "
-                      "enough below float overflow (1e308) that products of several such numbers stay finite")
+def _shown(number: float) -> str:
+    """``100,000`` or ``1e9``: how a bound reads in a message."""
+    return f"{number:,.0f}" if number < 1e7 and number == int(number) else f"{number:.0e}".replace("e+0", "e").replace(
+        "e+", "e")
+
+
+MAX_MAGNITUDE = Bound(1e12, "any number", "the bound of every number without a tighter one, above every figure "
+                      "a district holds, the largest shipped one being a turnover of 3e9 EUR/yr, and far enough "
+                      "below float overflow at 1e308 that products of several such numbers stay finite")
 MAX_LENGTH_M = Bound(100_000, "a plot side or gap", "100 km; larger values overflow the distance search")
 MAX_COORDINATE_M = Bound(1e8, "a coordinate", "100,000 km from the frame's origin, beyond any projected "
-                         "frame on Earth (Web Mercator spans 20,038 km each way)")
-MAX_LAND_PRICE_EUR_PER_M2 = Bound(1e6, "a land price", "far above any serviced industrial land (tens to "
-                                  "hundreds of EUR/m2); a land price times a plot area must stay finite")
-MAX_EUR = Bound(1e9, "a price, tax, subsidy, fine or yearly cost of a scenario", "1e9 EUR per unit or per "
-                "year; money times tonnes must stay finite, or the optimum and the surplus become inf and NaN")
+                         "frame on Earth: Web Mercator spans 20,038 km each way")
+MAX_LAND_PRICE_EUR_PER_M2 = Bound(1e6, "a land price", "far above any serviced industrial land, which costs tens "
+                                  "to hundreds of EUR/m2; a land price times a plot area must stay finite")
+MAX_EUR = Bound(1e9, "a price, tax, subsidy, fine or yearly cost of a scenario", "money per unit or per year "
+                "times tonnes must stay finite, or the optimum and the surplus become inf and NaN")
 MAX_WEIGHT = Bound(1e6, "a relative weight", "weights are normalised by their sum, which must stay finite")
 MAX_ACTIVITY = Bound(1000, "an activity level", "it multiplies every yearly flow of a firm")
 MAX_APPLICANTS_PER_YEAR = Bound(10_000, "a rate of applicants", "10,000 firms a year; each applicant is "
                                 "drawn, scored and placed, so larger rates exhaust memory")
-MAX_FIRMS = Bound(100_000, "the firms of a scenario (incumbents in total, or queued applicants)",
+MAX_FIRMS = Bound(100_000, "the incumbents of a scenario in total, or its queued applicants",
                   "ten times the largest benchmarked district; every firm is a row of the model's arrays")
 MAX_PLOTS = Bound(1_000_000, "the plots of a district", "every plot is a row of the plot arrays and a "
                   "candidate of every allocation")
@@ -55,12 +61,12 @@ MAX_BLOCKS = Bound(1000, "the grid blocks of a district", "every pair of blocks 
 MAX_FLOW_PER_YEAR = Bound(1e9, "a firm's yearly flow", "a billion tonnes, MWh or m3 a year, a hundred times "
                           "the flows of the largest plants; flows times prices must stay finite")
 MAX_EMPLOYEES = Bound(1e6, "a firm's employees", "they scale a profiled firm's plot area and turnover")
-MAX_RUNS = Bound(1_000_000, "the runs of an experiment (points times replicates)", "a million runs take "
-                 "months of CPU time, and larger experiments exhaust memory before the first run")
+MAX_RUNS = Bound(1_000_000, "the runs of an experiment, points times replicates", "a million runs take "
+                 "weeks of CPU time, and larger experiments exhaust memory before the first run")
 
 MAX_YAML_BYTES = 20_000_000
-"""Largest YAML file read (20 MB, a thousand times the shipped catalogue): parsing is about 2 s and
-200 MB of memory per MB of YAML, so larger files hung validation."""
+"""Largest YAML file read (20 MB, five hundred times the shipped resource catalogue): a 48 MB file took
+80 s and 2.8 GB of memory to parse, so larger files hung validation."""
 MAX_CSV_BYTES = 200_000_000
 """Largest firm profile CSV read (200 MB, several million flows)."""
 MAX_GEOJSON_BYTES = 200_000_000
@@ -86,5 +92,5 @@ def experiment_size_problem(grid: dict[str, list] | None, design, replicates: in
     runs = experiment_runs(grid, design, replicates)
     if runs <= MAX_RUNS.limit:
         return None
-    return (f"the experiment has {runs:,} runs, beyond the bound of {MAX_RUNS.limit:,g} for {MAX_RUNS.what} "
-            f"({MAX_RUNS.why})", "use fewer values, samples or replicates, or split it into several experiments")
+    return (f"the experiment has {runs:,} runs, beyond {_shown(MAX_RUNS.limit)}, the bound for {MAX_RUNS.what}: "
+            f"{MAX_RUNS.why}", "use fewer values, samples or replicates, or split it into several experiments")

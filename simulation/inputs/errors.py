@@ -112,14 +112,15 @@ def read_input_text(path: Path, kind: str, save_as: str, max_bytes: int, encodin
     except (OSError, ValueError) as exc:
         raise InputError.single(path, "", f"cannot be read ({exc.__class__.__name__})",
                                 f"save it as {save_as}") from None
+    status = os.fstat(fd)
+    problem = _kind_problem(status.st_mode)
+    if problem is None and status.st_size > max_bytes:
+        problem = f"the file is {status.st_size:,} bytes, beyond the bound of {max_bytes:,} bytes for {kind}"
+        fix = f"give {kind} of at most {max_bytes:,} bytes"
+    if problem is not None:
+        os.close(fd)
+        raise InputError.single(path, "", problem, fix)
     with os.fdopen(fd, "rb") as file:
-        status = os.fstat(fd)
-        problem = _kind_problem(status.st_mode)
-        if problem is not None:
-            raise InputError.single(path, "", problem, fix)
-        if status.st_size > max_bytes:
-            raise InputError.single(path, "", f"the file is {status.st_size:,} bytes, beyond the bound of "
-                                    f"{max_bytes:,} bytes for {kind}", f"give {kind} of at most {max_bytes:,} bytes")
         try:
             data = file.read(max_bytes + 1)
         except OSError as exc:

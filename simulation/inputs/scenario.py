@@ -263,7 +263,8 @@ def warn_policy_windows(scenario: Scenario, file: str) -> None:
         start = first if window.start_year is None else window.start_year
         end = last if window.end_year is None else window.end_year
         if end < first or start > last:
-            shown = "-".join("" if y is None else str(y) for y in (window.start_year, window.end_year))
+            shown = (f"until {end}" if window.start_year is None else f"from {start}" if window.end_year is None
+                     else f"{start}-{end}")
             message = (f"{file}: policy.{name}: in force {shown}, outside the simulated years {first}-{last}: "
                        "it has no effect (check its start_year and end_year)")
             if message not in _warned:

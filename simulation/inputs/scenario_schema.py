@@ -142,7 +142,7 @@ class Applicants(StrictModel):
 
     rate_per_year: sourced_number("firms/yr", MAX_APPLICANTS_PER_YEAR, ge=0) = 0.0
     mix: dict[str, sourced_number("weight", MAX_WEIGHT, ge=0)] = Field(default_factory=dict)
-    queue: list[QueuedApplicant] = Field(default_factory=list, max_length=int(MAX_FIRMS.limit))
+    queue: list[QueuedApplicant] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _mix_needed(self) -> Applicants:
@@ -177,10 +177,11 @@ class Firms(StrictModel):
     profile_defaults: ProfileDefaults = Field(default_factory=ProfileDefaults)
 
     @model_validator(mode="after")
-    def _incumbents_bounded(self) -> Firms:
-        problem = MAX_FIRMS.problem(sum(i.count for i in self.incumbents), "firms")
-        if problem is not None:
-            raise user_error(*problem, field="incumbents")
+    def _firms_bounded(self) -> Firms:
+        for count, field in ((sum(i.count for i in self.incumbents), "incumbents"),
+                             (len(self.applicants.queue), "applicants.queue")):
+            if (problem := MAX_FIRMS.problem(count, "firms")) is not None:
+                raise user_error(*problem, field=field)
         return self
 
 
