@@ -9,6 +9,7 @@ from simulation.cli.arguments import (
     add_out_arguments,
     check_out,
     non_negative_int,
+    out_path,
     positive_int,
     reporting_write_errors,
     scenario_files,
@@ -33,6 +34,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulation.io.run_folder import RUN_FILES
     from simulation.runs import default_out_dir, run_scenario
 
+    if args.out is not None:
+        out_path(args.out)  # an empty --out is refused before the scenario is read
     loaded = load_scenario(args.scenario)  # to check --out against its files before simulating
     seed = args.seed if args.seed is not None else loaded.scenario.seed
     out = check_out(args.out if args.out is not None else default_out_dir(loaded, seed), RUN,

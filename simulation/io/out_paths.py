@@ -92,16 +92,19 @@ def empty_problem(text: str) -> Problem | None:
 
 
 def input_problem(out: Path, inputs: Iterable[Path]) -> Problem | None:
-    """``out`` is an input file or input folder of the command, or a folder holding one."""
+    """``out`` is an input file or input folder of the command, or a folder holding some (all named)."""
     target = _resolved(out)
+    held = []
     for path in inputs:
         source = _resolved(path)
         if source == target:
             return f"{out} is an input of this command ({path}): writing there would replace it", \
                 "give an --out apart from the input files"
-        if target in source.parents:
-            return f"{out} holds an input of this command ({path}), which the outputs could replace", \
-                "give a new folder for the outputs, e.g. a subfolder of its own"
+        if target in source.parents and path not in held:
+            held.append(path)
+    if held:
+        return f"{out} holds input files of this command ({', '.join(map(str, held))}), which the outputs " \
+            "could replace", "give a new folder for the outputs, e.g. a subfolder of its own"
     return None
 
 
