@@ -1,0 +1,8 @@
+"""The live browser view of a running scenario (``ecodistrict view``): Mesa's SolaraViz controls over
+the district map, KPI charts and details of :mod:`simulation.view.components`.
+
+Importing this package loads nothing else: the command line reads :data:`SCENARIO_VARIABLE` from
+here without loading Solara, which only the server process needs.
+"""
+
+SCENARIO_VARIABLE = "ECODISTRICT_VIEW_SCENARIO"  # the scenario file the server shows, set by ecodistrict view
