@@ -24,6 +24,7 @@ from simulation.cli.matchmake import add_matchmake_command
 from simulation.cli.run import add_run_command
 from simulation.cli.sweep import add_sweep_command
 from simulation.cli.validate import add_validate_command
+from simulation.cli.view import add_view_command
 from simulation.inputs.errors import InputError
 
 DESCRIPTION = ("Simulate how an eco-industrial district evolves under planning rules, and compare the "
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verbosity(parser, subcommand=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_run_command, add_validate_command, add_sweep_command, add_compare_command,
-                add_matchmake_command):
+                add_matchmake_command, add_view_command):
         add(_Subcommands(sub))
     return parser
 
