@@ -208,7 +208,6 @@ class KpiChart:
             ax.set_ylim(-3, 103)
             ax.set_yticks([0, 50, 100], ["0", "50 %", "100 %"])
             ax.grid(alpha=0.3)
-            ax.set_ylabel(family, fontsize="medium")
             ax.tick_params(labelsize="small")
         axes[-1].set_xlim(years.start - 0.5, years.end + 0.5)
         axes[-1].set_xticks(range(years.start, years.end + 1, 5 if years.end - years.start >= 10 else 1))
