@@ -97,6 +97,9 @@ def test_view_runs_the_district_live_and_reset_applies_a_lever(tmp_path):
         page.get_by_text("Indicators of 2030").wait_for()
         assert page.locator(".ecodistrict-kpi img").screenshot() != chart_before
         page.screenshot(path=tmp_path / "view_2031.png", full_page=True)
+        page.locator(".ecodistrict-details .v-select", has_text="Firm").click()
+        page.get_by_role("option").first.click()  # the first incumbent: its archetype, profit and partners
+        page.get_by_text("profit last year").wait_for(timeout=10_000)
 
         slider = page.locator(".v-input", has_text="Landfill tax, inert waste").get_by_role("slider")
         slider.focus()
