@@ -88,17 +88,20 @@ def experiment(tmp_path: Path, name: str, body: str) -> Path:
 
 @pytest.mark.slow
 def test_huge_experiments_and_yaml_files_are_refused_with_their_size_before_anything_is_sampled(tmp_path):
-    values = ", ".join(str(v) for v in range(1000))
+    values = ", ".join(str(v) for v in range(500))
     grid = experiment(tmp_path, "grid", f"replicates: 10000\ngrid:\n  policy.landfill_tax.inert_eur_per_t: [{values}]\n"
                                         f"  policy.virgin_levy.eur_per_t: [{values}]\n")
+    many = experiment(tmp_path, "many", "replicates: 1\ngrid:\n  policy.virgin_levy.eur_per_t: "
+                                        f"[{', '.join(str(v) for v in range(100_000))}]\n")
     sobol = experiment(tmp_path, "sobol", "replicates: 1\ndesign:\n  method: sobol\n  samples: 524288\n"
                                           "  statistic: final_year\n  parameters:\n"
                                           "    policy.virgin_levy.eur_per_t: {low: 0, high: 30}\n")
     big = tmp_path / "big.yaml"
     with big.open("wb") as file:
         file.truncate(48_000_000)  # sparse: refused on its size, never read
-    result = cli("validate", grid, sobol, big, cwd=tmp_path)
-    assert_input_error(result, grid, "grid", ("10,000,000,000 runs", "beyond 1,000,000"))
+    result = cli("validate", grid, many, sobol, big, cwd=tmp_path)
+    assert_input_error(result, grid, "grid", ("2,500,000,000 runs", "beyond 1,000,000"))
+    assert_input_error(result, many, "grid", ("100,000 values", "beyond 1,000"))
     assert_input_error(result, sobol, "design.samples", ("1,572,864 runs",))  # 2^19 x (1 + 2) points
     assert_input_error(result, big, "(document)", ("48,000,000 bytes", "bound of 20,000,000 bytes"))
 

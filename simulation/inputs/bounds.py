@@ -63,6 +63,8 @@ MAX_FLOW_PER_YEAR = Bound(1e9, "a firm's yearly flow", "a billion tonnes, MWh or
 MAX_EMPLOYEES = Bound(1e6, "a firm's employees", "they scale a profiled firm's plot area and turnover")
 MAX_RUNS = Bound(1_000_000, "the runs of an experiment, points times replicates", "a million runs take "
                  "weeks of CPU time, and larger experiments exhaust memory before the first run")
+MAX_GRID_VALUES = Bound(1000, "the values of an experiment's grid, all parameters together", "each value is "
+                        "checked against the whole scenario, about 0.1 s each; sample a larger space with a design")
 
 MAX_YAML_BYTES = 20_000_000
 """Largest YAML file read (20 MB, five hundred times the shipped resource catalogue): a 48 MB file took
@@ -88,7 +90,12 @@ def experiment_runs(grid: dict[str, list] | None, design, replicates: int) -> in
 
 
 def experiment_size_problem(grid: dict[str, list] | None, design, replicates: int) -> tuple[str, str] | None:
-    """``(message, fix)`` when the experiment has more runs than :data:`MAX_RUNS`, else ``None``."""
+    """``(message, fix)`` when the experiment's grid has more values than :data:`MAX_GRID_VALUES` or
+    the experiment more runs than :data:`MAX_RUNS`, else ``None``."""
+    values = sum(len(v) for v in grid.values()) if grid is not None else 0
+    if values > MAX_GRID_VALUES.limit:
+        return (f"the grid has {values:,} values, beyond {_shown(MAX_GRID_VALUES.limit)}, the bound for "
+                f"{MAX_GRID_VALUES.what}: {MAX_GRID_VALUES.why}", "use fewer values, or a design (sobol, morris, lhs)")
     runs = experiment_runs(grid, design, replicates)
     if runs <= MAX_RUNS.limit:
         return None
