@@ -106,8 +106,8 @@ def cmd_matchmake(args: argparse.Namespace) -> int:
     paths = output_paths(out_path(args.out))
     inputs = [args.firms, *(Path(p) for p in (catalogue.resources_path, catalogue.archetypes_path,
                                                catalogue.services_path) if p)]
-    check_out_files({OUTPUT_ROLES[k]: p for k, p in paths.items()}, inputs + (scenario_files(scenario) if scenario else []),
-                    force=args.force)
+    inputs += scenario_files(scenario) if scenario else []
+    check_out_files({OUTPUT_ROLES[k]: p for k, p in paths.items()}, inputs, force=args.force)
     profiles = read_profiles(args.firms, catalogue)
     setting = matching_setting(catalogue, scenario)
     matches = find_matches(profiles, setting, args.radius)
