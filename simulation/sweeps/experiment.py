@@ -24,9 +24,9 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from simulation.indicators import INDICATORS
+from simulation.inputs.bounds import experiment_size_problem
 from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
-from simulation.inputs.bounds import experiment_size_problem
 from simulation.inputs.schema_base import FolderName, StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
 from simulation.sweeps.design import Design, sample
