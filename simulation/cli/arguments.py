@@ -114,23 +114,11 @@ def check_complete(folders: Iterable[Path]) -> None:
 
 
 def scenario_files(loaded: LoadedScenario) -> list[Path]:
-    """Every file a scenario is read from: the file itself and its bases, the shipped defaults,
-    its catalogue files, its GeoJSON and its profile CSV (the inputs an ``--out`` must spare)."""
-    from simulation.inputs.catalogue import shipped_path
-    from simulation.inputs.scenario import BASE_KEY, DEFAULTS_FILE
-    from simulation.inputs.strict_yaml import load_yaml
+    """Every file a scenario is read from (:func:`simulation.inputs.scenario.input_files`): the
+    inputs an ``--out`` must spare."""
+    from simulation.inputs.scenario import input_files
 
-    files, path, raw = [], loaded.path, loaded.raw
-    while True:
-        files.append(path)
-        if not isinstance(raw, dict) or BASE_KEY not in raw:
-            break
-        path = path.parent / raw[BASE_KEY]
-        raw = load_yaml(path)
-    catalogue, scenario = loaded.catalogue, loaded.scenario
-    files += [Path(p) for p in (catalogue.resources_path, catalogue.archetypes_path, catalogue.services_path) if p]
-    files += [loaded.path.parent / p for p in (scenario.district.geojson, scenario.firms.profiles) if p]
-    return [*files, shipped_path(DEFAULTS_FILE)]
+    return list(input_files(loaded).values())
 
 
 def reporting_write_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

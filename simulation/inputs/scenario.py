@@ -297,3 +297,26 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None, years: int | 
                                     f"{span.start}-{span.end}; change years.end in the scenario to simulate more")
         update["years"] = Years(start=span.start, end=span.start + years - 1)
     return scenario.model_copy(update=update)
+
+
+def input_files(loaded: LoadedScenario) -> dict[str, Path]:
+    """Every file a scenario is read from, by role, in a fixed order: the scenario and its
+    ``base:`` chain (``scenario``, ``scenario.base``, ``scenario.base.base``, ...), its catalogue
+    files, the shipped defaults, and the GeoJSON plots and firm profiles it names. The inputs an
+    ``--out`` must spare, and those a sweep's ``--resume`` must find unchanged."""
+    files = {"scenario": loaded.path}
+    path, raw, depth = loaded.path, loaded.raw, 0
+    while isinstance(raw, dict) and isinstance(raw.get(BASE_KEY), str):  # validation refused cycles
+        path, depth = path.parent / raw[BASE_KEY], depth + 1
+        files["scenario" + ".base" * depth] = path
+        raw = load_yaml(path)
+    catalogue, scenario = loaded.catalogue, loaded.scenario
+    for role, name in (("resources", catalogue.resources_path), ("archetypes", catalogue.archetypes_path),
+                       ("services", catalogue.services_path)):
+        if name:
+            files["catalogue." + role] = Path(name)
+    files["defaults"] = shipped_path(DEFAULTS_FILE)
+    for role, name in (("district.geojson", scenario.district.geojson), ("firms.profiles", scenario.firms.profiles)):
+        if name:
+            files[role] = loaded.path.parent / name
+    return files

@@ -13,10 +13,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from simulation.inputs.catalogue import shipped_path
 from simulation.inputs.errors import Problem
-from simulation.inputs.scenario import BASE_KEY, DEFAULTS_FILE
-from simulation.inputs.strict_yaml import load_yaml
+from simulation.inputs.scenario import input_files as scenario_input_files
 from simulation.sweeps.experiment import LoadedExperiment
 
 # Scenario fields naming a file that runs read, relative to the scenario's folder (the
@@ -35,36 +33,17 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _base_chain(path: Path, raw: dict) -> list[Path]:
-    """The files of a scenario's ``base:`` chain, nearest first (validation refused cycles)."""
-    chain = []
-    while isinstance(raw, dict) and isinstance(raw.get(BASE_KEY), str):
-        path = path.parent / raw[BASE_KEY]
-        chain.append(path)
-        raw = load_yaml(path)
-    return chain
-
-
 def input_files(loaded: LoadedExperiment) -> dict[str, Path]:
-    """Every file the runs of ``loaded`` depend on, by role, in a fixed order."""
-    scenario = loaded.base
-    files = {"experiment": loaded.path, "scenario": scenario.path}
-    for depth, path in enumerate(_base_chain(scenario.path, scenario.raw), start=1):
-        files["scenario" + ".base" * depth] = path
-    catalogue = scenario.catalogue
-    files["catalogue.resources"] = Path(catalogue.resources_path)
-    files["catalogue.archetypes"] = Path(catalogue.archetypes_path)
-    if catalogue.services_path is not None:
-        files["catalogue.services"] = Path(catalogue.services_path)
-    files["defaults"] = shipped_path(DEFAULTS_FILE)
+    """Every file the runs of ``loaded`` depend on, by role, in a fixed order: the experiment,
+    its scenario's files (:func:`simulation.inputs.scenario.input_files`), and any GeoJSON or
+    profile file a point of the grid names instead of the scenario's."""
+    files = {"experiment": loaded.path, **scenario_input_files(loaded.base)}
     for field in RUN_FILES:
-        section, key = field.split(".")
-        named = loaded.document.get(section, {}).get(key)
-        if isinstance(named, str):
-            files[field] = scenario.path.parent / named
+        named = files.get(field)
         for value in dict.fromkeys(point[field] for point in loaded.points if field in point):
-            if isinstance(value, str) and value != named:
-                files[f"{field}={value}"] = scenario.path.parent / value  # a file a point of the grid names
+            path = loaded.base.path.parent / value if isinstance(value, str) else None
+            if path is not None and path != named:
+                files[f"{field}={value}"] = path  # a file a point of the grid names
     return files
 
 
