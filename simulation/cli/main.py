@@ -28,7 +28,7 @@ from simulation.cli.view import add_view_command
 from simulation.inputs.errors import InputError
 
 DESCRIPTION = ("Simulate how an eco-industrial district evolves under planning rules, and compare the "
-               "results. Subcommands: run, validate, sweep, compare, matchmake; README.md explains each.")
+               "results. Subcommands: run, validate, sweep, compare, matchmake, view; README.md explains each.")
 PROJECT_LOGGERS = ("simulation", "analysis")
 
 
