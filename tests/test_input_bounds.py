@@ -187,6 +187,11 @@ def test_devices_fifos_and_folders_are_refused_by_name_without_reading_them(tmp_
     assert_input_error(cli("run", "/dev/zero", "--out", tmp_path / "out", cwd=tmp_path), "/dev/zero", "(document)",
                        ("is a device, not a regular file",))
     assert not (tmp_path / "out").exists()
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text("name: x\nscenario: /dev/zero\nseed: 1\nreplicates: 1\n"
+                          "grid: {policy.landfill_tax.inert_eur_per_t: [1]}\n", encoding="utf-8")
+    assert_input_error(cli("validate", experiment, cwd=tmp_path), experiment, "scenario",
+                       ("'/dev/zero' is a device, not a regular file",))
 
 
 # ------------------------------------------------------------------ defect 16: --years, policy windows, names, messages

@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from simulation.indicators import INDICATORS
 from simulation.inputs.bounds import experiment_size_problem
-from simulation.inputs.errors import InputError, Problem, did_you_mean
+from simulation.inputs.errors import InputError, Problem, did_you_mean, not_a_file
 from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
 from simulation.inputs.schema_base import FolderName, StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
@@ -236,8 +236,8 @@ def validate_experiment_data(raw: Any, path: Path) -> LoadedExperiment:
     except ValidationError as exc:
         raise InputError(problems_from_validation_error(exc, file, model=Experiment)) from None
     scenario_path = path.parent / experiment.scenario
-    if not scenario_path.is_file():
-        raise InputError.single(file, "scenario", f"scenario file {experiment.scenario!r} not found",
+    if (problem := not_a_file(scenario_path)) is not None:  # a device or a FIFO is refused unread
+        raise InputError.single(file, "scenario", f"scenario file {experiment.scenario!r} {problem}",
                                 f"give a path relative to the experiment's folder ({path.parent})")
     base = load_scenario(scenario_path)
     document = base.scenario.model_dump(mode="json")
