@@ -52,6 +52,21 @@ def test_policy_window_switches_subsidy_on_and_off():
     assert savings[1] - savings[0] == 750 * 10
 
 
+def test_outside_its_window_a_landfill_tax_leaves_the_regional_rate_in_force():
+    """Issue 12, item 10: `landfill_tax: {inert_eur_per_t: 80, start_year: 2027}` keeps the
+    regional rate of the defaults in 2026 (it used to set the tax to zero there)."""
+    windowed = two_firms(policy={"landfill_tax": {"inert_eur_per_t": 80, "start_year": 2027}})
+    regional, raised = two_firms(), two_firms(policy={"landfill_tax": {"inert_eur_per_t": 80}})
+    costs = {name: [] for name in ("windowed", "regional", "raised")}
+    for name, model in (("windowed", windowed), ("regional", regional), ("raised", raised)):
+        for _ in range(2):
+            model.step()
+            costs[name].append(model.authority.effects.disposal_cost.copy())
+    assert (costs["windowed"][0] == costs["regional"][0]).all()
+    assert (costs["windowed"][1] == costs["raised"][1]).all()
+    assert (costs["raised"][1] > costs["regional"][1]).any()
+
+
 def test_higher_landfill_tax_raises_the_price_the_supplier_accepts_to_pay():
     low, high = two_firms(), two_firms(policy={"landfill_tax": {"inert_eur_per_t": 80}})
     for model in (low, high):

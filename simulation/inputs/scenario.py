@@ -14,6 +14,7 @@ lists only the lever it changes and does not copy the baseline's district and fi
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 from pathlib import Path
@@ -25,7 +26,7 @@ from simulation.inputs.catalogue import Catalogue, load_catalogue, shipped_path
 from simulation.inputs.errors import InputError, Problem, did_you_mean, not_a_file
 from simulation.inputs.firm_profiles import load_profiled_firms
 from simulation.inputs.plots import build_plots
-from simulation.inputs.policy_schema import Window
+from simulation.inputs.policy_schema import Policy, Window
 from simulation.inputs.scenario_schema import CatalogueRef, District, Firms, Scenario, Years
 from simulation.inputs.schema_base import problems_from_validation_error
 from simulation.inputs.strict_yaml import load_yaml
@@ -250,6 +251,15 @@ def _section_or_none(model: type, merged: dict, key: str):
 
 logger = logging.getLogger(__name__)
 _warned: set[str] = set()  # warnings given in this process: an experiment checks its base once per value tried
+
+
+@functools.cache
+def policy_in_force_by_default() -> Policy:
+    """The shipped defaults' policy (``simulation/data/defaults.yaml``): what applies outside an
+    instrument's ``start_year``/``end_year`` window, so that a scenario raising the landfill tax
+    from 2030 keeps the regional rate before 2030 instead of none (README, Policy instruments).
+    Read once per process and shared: nothing changes a Policy after validation."""
+    return Policy.model_validate(load_yaml(shipped_path(DEFAULTS_FILE))["policy"])
 
 
 def warn_policy_windows(scenario: Scenario, file: str) -> None:

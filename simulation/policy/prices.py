@@ -4,7 +4,8 @@ Landfill tax by class (E-R LR 31/1996 art. 13; sludges pay a fraction), a levy o
 inputs, a payment per tonne of material residue exchanged, a tax per tonne-km of residues carried
 by truck in exchanges, public shares of pre-treatment, of exchange pipes and of the capex of
 shared services founded in the year: each in force within its
-``start_year``/``end_year`` window. :func:`year_effects` writes them into the year's
+``start_year``/``end_year`` window; outside it the shipped default applies (the regional landfill
+tax, no levy, no subsidy). :func:`year_effects` writes them into the year's
 :class:`~simulation.policy.effects.PolicyEffects`; nothing else reads the scenario's prices.
 """
 
@@ -18,28 +19,30 @@ from simulation.policy.effects import PolicyEffects
 from simulation.world import Transport
 
 
-def year_effects(policy: Policy, catalogue: Catalogue, transport: Transport, year: int) -> PolicyEffects:
-    """Prices per resource unit for ``year``: catalogue prices plus the instruments in force."""
+def year_effects(policy: Policy, default: Policy, catalogue: Catalogue, transport: Transport,
+                 year: int) -> PolicyEffects:
+    """Prices per resource unit for ``year``: catalogue prices plus the instruments in force, each
+    the scenario's within its window and ``default``'s (the shipped defaults) outside it."""
+    def in_force(name: str):
+        instrument = getattr(policy, name)
+        return instrument if instrument.active(year) else getattr(default, name)
+
     cat = catalogue
-    tax = np.zeros(len(cat.resource_ids))
-    lt = policy.landfill_tax
-    if lt.active(year):
-        rate = {"inert": lt.inert_eur_per_t, "nonhazardous": lt.nonhazardous_eur_per_t,
-                "hazardous": lt.hazardous_eur_per_t, "none": 0.0}
-        tax = np.array([rate[c] for c in cat.tax_class]) * np.where(cat.is_sludge, lt.sludge_factor, 1.0)
+    lt = in_force("landfill_tax")
+    rate = {"inert": lt.inert_eur_per_t, "nonhazardous": lt.nonhazardous_eur_per_t,
+            "hazardous": lt.hazardous_eur_per_t, "none": 0.0}
+    tax = np.array([rate[c] for c in cat.tax_class]) * np.where(cat.is_sludge, lt.sludge_factor, 1.0)
+    levy = in_force("virgin_levy")
     material = cat.family == "material"
-    levy = policy.virgin_levy.eur_per_t if policy.virgin_levy.active(year) else 0.0
-    if policy.virgin_levy.resources:
-        material = material & np.isin(np.array(cat.resource_ids), policy.virgin_levy.resources)
-    subsidy = policy.exchange_subsidy.eur_per_t if policy.exchange_subsidy.active(year) else 0.0
-    capex, cofunding = policy.capex_subsidy, policy.service_cofunding
-    truck_tax = policy.truck_tax.eur_per_tkm if policy.truck_tax.active(year) else 0.0
+    if levy.resources:
+        material = material & np.isin(np.array(cat.resource_ids), levy.resources)
+    capex, cofunding = in_force("capex_subsidy"), in_force("service_cofunding")
     return PolicyEffects(
         disposal_cost=cat.gate_fee + tax,
-        virgin_cost=cat.virgin_price + np.where(material & cat.is_input, levy, 0.0),
-        subsidy=np.where((cat.family == "material") & cat.is_residue, subsidy, 0.0),
-        transport_surcharge=np.where(transport.by_truck & (cat.unit == "t"), truck_tax, 0.0),
-        treatment_subsidy_share=capex.treatment_share if capex.active(year) else 0.0,
-        pipe_capex_share=capex.pipe_share if capex.active(year) else 0.0,
-        service_cofunding_share=float(cofunding.capex_share) if cofunding.active(year) else 0.0,
+        virgin_cost=cat.virgin_price + np.where(material & cat.is_input, levy.eur_per_t, 0.0),
+        subsidy=np.where((cat.family == "material") & cat.is_residue, in_force("exchange_subsidy").eur_per_t, 0.0),
+        transport_surcharge=np.where(transport.by_truck & (cat.unit == "t"), in_force("truck_tax").eur_per_tkm, 0.0),
+        treatment_subsidy_share=capex.treatment_share,
+        pipe_capex_share=capex.pipe_share,
+        service_cofunding_share=float(cofunding.capex_share),
     )
