@@ -30,7 +30,14 @@ from simulation.inputs.firm_profiles import (
     with_profiled_archetypes,
 )
 from simulation.inputs.plots import Plots, build_plots
-from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
+from simulation.inputs.policy_schema import Policy
+from simulation.inputs.scenario import (
+    LoadedScenario,
+    load_scenario,
+    policy_in_force_by_default,
+    validate_scenario_data,
+    with_overrides,
+)
 from simulation.inputs.scenario_schema import Scenario
 from simulation.inputs.schema_base import problems_from_validation_error
 
@@ -112,7 +119,8 @@ class ArchetypeArrays:
 class World:
     """A scenario's inputs, read and checked: what :class:`~simulation.model.EcoDistrictModel` runs on.
 
-    ``plots`` is the layout with every plot free (the model works on its own copy);
+    ``default_policy`` is the shipped defaults' policy, in force outside each instrument's window
+    (ODD §7.1). ``plots`` is the layout with every plot free (the model works on its own copy);
     ``profiled_plots`` the plot of each profiled firm, in file order. ``source`` names the
     scenario file in messages and manifests (``"scenario"`` for a World built in memory).
     """
@@ -123,6 +131,7 @@ class World:
     subs: SubstitutionTable
     transport: Transport
     archetypes: ArchetypeArrays
+    default_policy: Policy
     profiled: ProfiledFirms | None = None
     profiled_plots: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     source: str = "scenario"
@@ -148,7 +157,8 @@ def build_world(scenario: Scenario, catalogue: Catalogue, scenario_dir: Path | s
     _check_incumbents_fit(plots, profiled_plots, scenario, catalogue, source)
     return World(scenario, catalogue, plots, SubstitutionTable.from_catalogue(catalogue),
                  Transport.from_catalogue(catalogue, scenario.behaviour.discount_rate),
-                 ArchetypeArrays.from_catalogue(catalogue), profiled, profiled_plots, source)
+                 ArchetypeArrays.from_catalogue(catalogue), policy_in_force_by_default(), profiled,
+                 profiled_plots, source)
 
 
 def world_of(loaded: LoadedScenario, seed: int | None = None, years: int | None = None) -> World:

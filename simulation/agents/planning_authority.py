@@ -27,7 +27,6 @@ import numpy as np
 from simulation.agents.firm import Firm
 from simulation.columns import Positions
 from simulation.exchange.market import Market
-from simulation.inputs.scenario import policy_in_force_by_default
 from simulation.policy import profiling
 from simulation.policy.admission import Application, EntryCounts, has_sector_limits, screen, sector_allows
 from simulation.policy.allocation import cheapest_plot, choose_plot
@@ -62,7 +61,7 @@ class PlanningAuthority(mesa.Agent):
     def set_prices(self, year: int) -> PolicyEffects:
         """The year's policy effects, starting from the price instruments in force."""
         world = self.model.world
-        self.effects = year_effects(world.scenario.policy, policy_in_force_by_default(), world.catalogue,
+        self.effects = year_effects(world.scenario.policy, world.default_policy, world.catalogue,
                                     world.transport, year)
         return self.effects
 

@@ -193,8 +193,7 @@ def validate_scenario_data(raw: Any, path: Path) -> LoadedScenario:
     if not isinstance(raw, dict):
         raise InputError.single(file, "", "a scenario must be a mapping of keys (name, seed, years, ...)",
                                 "start from scenarios/formigine_baseline.yaml")
-    defaults = load_yaml(shipped_path(DEFAULTS_FILE))
-    merged = deep_merge(defaults, with_base(raw, path))
+    merged = deep_merge(shipped_defaults(), with_base(raw, path))
     problems: list[Problem] = []
     scenario = None
     try:
@@ -254,12 +253,23 @@ _warned: set[str] = set()  # warnings given in this process: an experiment check
 
 
 @functools.cache
+def _parsed_defaults() -> dict:
+    return load_yaml(shipped_path(DEFAULTS_FILE))
+
+
+def shipped_defaults() -> dict:
+    """The shipped defaults document (``simulation/data/defaults.yaml``), parsed once per process;
+    a fresh copy each call, so a caller may change it."""
+    return copy.deepcopy(_parsed_defaults())
+
+
+@functools.cache
 def policy_in_force_by_default() -> Policy:
-    """The shipped defaults' policy (``simulation/data/defaults.yaml``): what applies outside an
-    instrument's ``start_year``/``end_year`` window, so that a scenario raising the landfill tax
-    from 2030 keeps the regional rate before 2030 instead of none (README, Policy instruments).
-    Read once per process and shared: nothing changes a Policy after validation."""
-    return Policy.model_validate(load_yaml(shipped_path(DEFAULTS_FILE))["policy"])
+    """The shipped defaults' policy: what applies outside an instrument's ``start_year``/``end_year``
+    window, so that a scenario raising the landfill tax from 2030 keeps the regional rate before
+    2030 instead of none (README, the policy section; ODD §7.1). Validated once per process and
+    shared: nothing changes a Policy after validation."""
+    return Policy.model_validate(_parsed_defaults()["policy"])
 
 
 def warn_policy_windows(scenario: Scenario, file: str) -> None:

@@ -37,7 +37,7 @@ from simulation.exchange.market import Market, Terms
 from simulation.exchange.optimum import OptimalAllocation, optimal_allocation, stand_alone_quantity
 from simulation.exchange.search import find_candidates
 from simulation.exchange.surplus import co2_avoided_t, fixed_yearly_cost, unit_surplus
-from simulation.inputs.catalogue import Catalogue, load_catalogue, load_resource_catalogue, shipped_path
+from simulation.inputs.catalogue import Catalogue, load_catalogue, load_resource_catalogue
 from simulation.inputs.firm_profiles import FirmProfiles, reference_archetype
 from simulation.policy.effects import PolicyEffects
 from simulation.world import SubstitutionTable, Transport, build_world
@@ -89,10 +89,9 @@ def _scenario_model(scenario, catalogue: Catalogue, scenario_dir: Path):
 
 def _default_scenario():
     """The shipped defaults (behaviour and policy) over a one-plot district, for pricing only."""
-    from simulation.inputs.scenario import DEFAULTS_FILE, Scenario, deep_merge
-    from simulation.inputs.strict_yaml import load_yaml
+    from simulation.inputs.scenario import Scenario, deep_merge, shipped_defaults
 
-    raw = deep_merge(load_yaml(shipped_path(DEFAULTS_FILE)), {
+    raw = deep_merge(shipped_defaults(), {
         "name": "matchmake", "seed": 0, "years": {"start": DEFAULT_YEAR, "end": DEFAULT_YEAR}, "firms": {},
         "district": {"blocks": [{"name": "none", "origin_x_m": 0, "origin_y_m": 0, "rows": 1, "cols": 1,
                                  "plot_width_m": 1, "plot_depth_m": 1, "gap_m": 0, "land_price_eur_per_m2": 0}]}})
