@@ -15,8 +15,9 @@ from simulation.exchange.search import Candidates, contract_keys, find_candidate
 from simulation.exchange.surplus import (
     co2_avoided_t,
     fixed_yearly_cost,
+    minimum_viable_flow,
     nash_price,
-    stakes,
+    stakes_at_risk,
     supplier_unit_value,
     unit_surplus,
     yearly_payments,
@@ -60,7 +61,7 @@ def test_the_two_sides_values_add_up_to_the_joint_surplus_and_the_payments_to_th
     rows, d, q, price, fixed = np.array([0]), np.array([3.0]), np.array([100.0]), np.array([20.0]), np.array([300.0])
     e = effects(subsidy=np.array([5.0, 0.0]), transport_surcharge=np.array([0.2, 0.0]), treatment_subsidy_share=0.5)
     supplier_value = supplier_unit_value(rows, d, SUBS, TRUCK, e)
-    _, buyer_value = stakes(rows, SUBS, e)
+    buyer_value = SUBS.ratio[rows] * e.virgin_cost[SUBS.input[rows]]
     assert supplier_value + buyer_value == pytest.approx(unit_surplus(rows, d, SUBS, TRUCK, e))
     supplier_pays, buyer_pays = yearly_payments(rows, d, q, price, fixed, SUBS, TRUCK, e)
     # each side's gain: the bill it avoids (disposal, virgin purchase) less what it pays for the exchange
@@ -138,3 +139,30 @@ def test_a_committed_buyer_values_the_fine_it_avoids():
     assert not alone.any() and bound.all()
     offer = Incentive(fine_rate=np.array([0.0, 500.0]), shortfall=np.array([0.0, 10.0]), rows=np.array([True]))
     assert offer.bonus(np.array([1, 1]), np.array([0, 0]), np.array([5.0, 20.0])) == pytest.approx([250, 500])
+
+
+def test_the_risk_premium_is_charged_on_the_surplus_a_default_destroys_not_on_gross_value():
+    """A high-value residue with a thin local surplus (as ferrous scrap: 255 EUR/t gross, ~40 EUR/t
+    local gain). Trust 0, premium 0.2: δ = 0.2, so the deal needs q·u·0.8 > F, q > 100 / (0.8·u)."""
+    scrap = effects(disposal_cost=np.array([250.0, 0.0]), virgin_cost=np.array([0.0, 50.0]))
+    rows, d, fixed = np.array([0, 0]), np.array([1.0, 1.0]), np.array([100.0, 100.0])
+    u = unit_surplus(rows[:1], d[:1], SUBS, TRUCK, scrap)[0]
+    stake_s, stake_b = stakes_at_risk(np.array([u]), 0.5)
+    assert stake_s + stake_b == pytest.approx([u])   # not 250 + 50 = 300
+    wary = Terms(**{**TERMS.__dict__, "risk_premium_share": 0.2})
+    q_min = 100 / (0.8 * u)
+    agreed, _ = bargain(rows, d, np.array([q_min * 1.01, q_min * 0.99]), np.zeros(2), fixed, SUBS, TRUCK, scrap,
+                        wary)
+    assert list(agreed) == [True, False]
+
+
+def test_a_trucked_exchange_below_the_minimum_viable_flow_is_not_signed():
+    small = Terms(**{**TERMS.__dict__, "min_viable_flow_t": 25.0})
+    rows, d, fixed = np.array([0, 0]), np.array([1.0, 1.0]), np.array([1.0, 1.0])
+    agreed, _ = bargain(rows, d, np.array([24.0, 25.0]), np.ones(2), fixed, SUBS, TRUCK, effects(), small)
+    assert list(agreed) == [False, True]
+    m = market([[0, 0], [1, 0]], supply=[20.0, 0.0], demand=[0.0, 500.0])
+    cands = Candidates(np.array([0]), np.array([1]), np.array([0]), np.array([1.0]))
+    assert len(negotiate(m, cands, SUBS, TRUCK, effects(), small, lambda a, b: np.ones(len(a)))) == 0
+    assert len(negotiate(m, cands, SUBS, TRUCK, effects(), TERMS, lambda a, b: np.ones(len(a)))) == 1
+    assert minimum_viable_flow(np.array([0]), SUBS, TRUCK, 25.0) == pytest.approx([25.0])

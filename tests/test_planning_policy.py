@@ -333,9 +333,10 @@ def test_strict_enforcement_makes_a_committed_buyer_sign_what_weak_enforcement_d
     weak = run(interval_years=5, monitoring_probability=0.2, fine_eur=300_000)
     none = run(interval_years=1, monitoring_probability=1.0, fine_eur=0)
     assert len(strict.contracts) == 1 and len(weak.contracts) == 0 and len(none.contracts) == 0
-    # Nash price: the supplier gets d_s + ½(S − d_s − d_b) with S = 80,984 − 200,000 + 200,000.
+    # Nash price: the supplier gets d_s + ½(S − d_s − d_b) with S = 80,984 − 200,000 + 200,000 and
+    # d_s = d_b = 1000 × 0.1 × ½ × 80.984 (each side's half of the surplus, at distrust 0.1).
     assert strict.contracts.quantity[0] == pytest.approx(1000)
-    assert strict.contracts.price[0] == pytest.approx((3_400 + 0.5 * (80_984 - 9_400) + 100_000) / 1000 - 20.984)
+    assert strict.contracts.price[0] == pytest.approx((4_049.2 + 0.5 * (80_984 - 8_098.4) + 100_000) / 1000 - 20.984)
     assert strict.contracts.unit_surplus[0] == pytest.approx(80.984)  # physical surplus, fine not included
 
 
@@ -388,7 +389,7 @@ def test_two_firm_numbers_are_unchanged_without_commitments():
     model = two_firms()
     model.step()
     assert model.contracts.quantity[0] == pytest.approx(750)
-    assert model.contracts.price[0] == pytest.approx(18.28)
+    assert model.contracts.price[0] == pytest.approx(19.58)
 
 
 def test_service_commitment_is_checked_through_the_services_book():

@@ -4,8 +4,9 @@ Supplier emits 1000 t/yr of scrap; buyer needs 5000 t/yr of feldspar, of which s
 15 %; plots 2 km apart. Disposal avoided 25 + 9 (inert landfill tax) = 34 EUR/t; virgin price 60;
 transport 5 + 0.08 × 2 = 5.16; treatment 8 → s = 80.84 EUR/t. q = min(1000, 0.15 × 5000) = 750 t.
 S = 750 × 80.84 − 1000 (transaction cost) = 59,630 EUR/yr. Trust 0.5, risk premium 0.2 →
-distrust 0.1; disagreement points 750 × 0.1 × 34 = 2,550 (supplier), 750 × 0.1 × 60 = 4,500 (buyer).
-Supplier gain 2,550 + 0.5 × (59,630 − 7,050) = 28,840 = 750 × (34 − 5.16 − 8 + p) − 500 → p = 18.28.
+distrust 0.1; each side's stake at risk is its half (β = 0.5) of the unit surplus, 40.42 EUR/t, so the
+disagreement points are 750 × 0.1 × 40.42 = 3,031.5 each. Supplier gain
+3,031.5 + 0.5 × (59,630 − 6,063) = 29,815 = 750 × (34 − 5.16 − 8 + p) − 500 → p = 19.58.
 CO2 avoided 750 × (0.008 + 0.03 − 0.00008 × 2) = 28.38 t.
 """
 
@@ -34,7 +35,7 @@ def test_exchange_matches_hand_calculation(run):
     assert deal.quantity == pytest.approx(750.0, rel=1e-12)
     assert deal.distance_km == pytest.approx(2.0, rel=1e-12)
     assert deal.unit_surplus_eur == pytest.approx(80.84, rel=1e-12)
-    assert deal.price_eur_per_unit == pytest.approx(18.28, rel=1e-12)
+    assert deal.price_eur_per_unit == pytest.approx(19.58, rel=1e-12)
 
 
 def test_indicators_match_hand_calculation(run):
@@ -57,8 +58,8 @@ def test_each_side_gains_its_nash_share(run):
     margin = 10_000_000 * 0.1
     # Without the exchange the supplier would pay the landfill tax on all 1000 t, which the
     # reference cost (catalogue prices, no policy) leaves out: its profit would be margin − 9,000.
-    assert supplier.profit_eur == pytest.approx(margin - 1000 * 9 + 28_840, rel=1e-12)
-    assert buyer.profit_eur == pytest.approx(margin + 59_630 - 28_840, rel=1e-12)
+    assert supplier.profit_eur == pytest.approx(margin - 1000 * 9 + 29_815, rel=1e-12)
+    assert buyer.profit_eur == pytest.approx(margin + 59_630 - 29_815, rel=1e-12)
 
 
 def test_no_exchange_when_distrust_exceeds_surplus():
@@ -68,6 +69,7 @@ def test_no_exchange_when_distrust_exceeds_surplus():
     behaviour = scenario.behaviour.model_copy(update={"negotiation": negotiation})
     loaded.scenario = scenario.model_copy(update={"behaviour": behaviour})
     model = build_model(loaded)
-    # Distrust 1: disagreement points 750 × (34 + 60) = 70,500 > S = 59,630, so no deal.
+    # Distrust 1: disagreement points 750 × 80.84 = 60,630 (the whole surplus before the
+    # transaction cost) > S = 59,630, so no deal.
     run_checking_invariants(model)
     assert len(model.contracts) == 0

@@ -70,4 +70,5 @@ class Facilitator(mesa.Agent):
             district_wide_search=self.district_wide_search,
             platform_candidates_per_firm=self.listing_length(neg.candidates_per_firm),
             platform_reach_km=self.reach_km,
+            min_viable_flow_t=behaviour.contracts.min_viable_flow,
         )

@@ -42,6 +42,7 @@ class Terms:
     district_wide_search: bool          # facilitator: partners beyond one's radius are visible
     platform_candidates_per_firm: int = 0   # partners the platform lists for published flows
     platform_reach_km: float = np.inf       # farthest partner the platform lists
+    min_viable_flow_t: float = 0.0          # t/yr: smallest trucked exchange (behaviour.contracts)
 
 
 def open_market(state: YearState, contracts: ContractBook, subs: SubstitutionTable, plots: Plots,

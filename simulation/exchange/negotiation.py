@@ -6,7 +6,9 @@ Each candidate is valued by the joint surplus of :mod:`simulation.exchange.surpl
 
 (EUR/yr; F is the yearly transaction cost plus annualised pipe capex, shared equally). Distrust
 raises what each side must be sure to gain (its disagreement point) to ``ρ·(1 − τ)`` of its own
-value at stake; a contract forms when S exceeds both disagreement points together, and the price
+stake at risk (its share of the unit surplus a default would destroy,
+:func:`~simulation.exchange.surplus.stakes_at_risk`); a contract forms when it carries at least the
+minimum viable flow and S exceeds both disagreement points together, and the price
 gives each side its disagreement point plus its bargaining-power share of the rest (asymmetric
 Nash bargaining). Candidates are settled greedily by decreasing surplus, each contract reducing
 what the supplier has left and what the buyer can still substitute. Renewals use the same rule
@@ -22,7 +24,14 @@ import numpy as np
 from simulation.exchange.contracts import ContractBook, Status
 from simulation.exchange.market import Market, Terms
 from simulation.exchange.search import Candidates
-from simulation.exchange.surplus import fixed_yearly_cost, nash_price, stakes, supplier_unit_value, unit_surplus
+from simulation.exchange.surplus import (
+    fixed_yearly_cost,
+    minimum_viable_flow,
+    nash_price,
+    stakes_at_risk,
+    supplier_unit_value,
+    unit_surplus,
+)
 from simulation.exchange.trust import TrustLedger
 from simulation.policy.effects import Incentive, PolicyEffects
 from simulation.world import SubstitutionTable, Transport
@@ -58,9 +67,10 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     r, i = subs.residue[rows], subs.input[rows]
     s_unit = unit_surplus(rows, dist, subs, transport, effects)
     fixed = fixed_yearly_cost(rows, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects)
-    stake_s, stake_b = stakes(rows, subs, effects)
+    stake_s, stake_b = stakes_at_risk(s_unit, terms.bargaining_power_supplier)
     trust = trust_of(market.uid[sup], market.uid[buy])
     distrust = terms.risk_premium_share * (1.0 - trust)
+    min_flow = minimum_viable_flow(rows, subs, transport, terms.min_viable_flow_t)
     # Upper bound on quantity: what is left now. Deals only shrink it, so this screens candidates.
     q_max = np.minimum(market.supply_left[sup, r],
                        np.minimum(market.row_cap_left[buy, rows], market.input_left[buy, i]) / subs.ratio[rows])
@@ -68,15 +78,15 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     incentive = effects.incentive
     bonus = (incentive.bonus(buy, rows, q_max * subs.ratio[rows]) if incentive is not None
              else np.zeros(len(rows)))
-    viable = q_max * (s_unit - threshold_unit) - fixed + bonus > 0
+    viable = (q_max >= min_flow) & (q_max * (s_unit - threshold_unit) - fixed + bonus > 0)
     order = np.flatnonzero(viable)
     # Greedy by decreasing surplus; ties broken by (supplier, buyer, row) uid order for determinism.
     total = q_max[order] * s_unit[order] - fixed[order] + bonus[order]
     order = order[np.lexsort((rows[order], market.uid[buy[order]], market.uid[sup[order]], -total))]
     picked, quantities, bonuses = _allocate_greedily(
         order, market, sup * market.supply_left.shape[1] + r, buy * market.row_cap_left.shape[1] + rows,
-        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed, eps,
-        _bonus_terms(incentive, buy, rows))
+        buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed,
+        np.maximum(min_flow, eps), _bonus_terms(incentive, buy, rows))
     if not picked:
         return _no_deals()
     c = np.array(picked)
@@ -107,10 +117,11 @@ def bargain(rows: np.ndarray, distance_km: np.ndarray, quantity: np.ndarray, tru
     """
     bonus = 0.0 if buyer_bonus is None else buyer_bonus
     s_unit = unit_surplus(rows, distance_km, subs, transport, effects)
-    stake_s, stake_b = stakes(rows, subs, effects)
+    stake_s, stake_b = stakes_at_risk(s_unit, terms.bargaining_power_supplier)
     distrust = terms.risk_premium_share * (1.0 - trust)
     d_s, d_b = quantity * distrust * stake_s, quantity * distrust * stake_b
-    agreed = (quantity > 0) & (quantity * s_unit - fixed_cost + bonus > d_s + d_b)
+    agreed = ((quantity > 0) & (quantity >= minimum_viable_flow(rows, subs, transport, terms.min_viable_flow_t))
+              & (quantity * s_unit - fixed_cost + bonus > d_s + d_b))
     supplier_value = supplier_unit_value(rows, distance_km, subs, transport, effects)
     with np.errstate(divide="ignore", invalid="ignore"):
         price = nash_price(quantity, s_unit, fixed_cost, supplier_value, d_s, d_b, terms.bargaining_power_supplier,
@@ -135,9 +146,12 @@ def _write_back(tables, left: list[dict[int, float]]) -> None:
                np.fromiter(state.values(), dtype=float, count=len(state)))
 
 
-def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
                        bonus_terms=None):
     """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
+
+    ``floor`` is each candidate's smallest acceptable quantity (its minimum viable flow, at least
+    the numerical ``eps``).
 
     Works on flat keys into the market's (firm × resource) and (firm × row) tables, holding the
     touched entries in dicts: this loop is the one sequential step of negotiation, so it is kept
@@ -147,22 +161,22 @@ def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ra
     returns the bonuses too (``None`` without commitments).
     """
     if bonus_terms is not None:
-        return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+        return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
                                     bonus_terms)
     tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
     left = _touched_entries(tables, order)
     supply, row_cap, need = left
     picked, quantities = [], []
-    for c, ks, kr, ki, rt, m, f in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
-                                       input_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(),
-                                       fixed[order].tolist()):
+    for c, ks, kr, ki, rt, m, f, lo in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
+                                           input_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(),
+                                           fixed[order].tolist(), floor[order].tolist()):
         room = row_cap[kr]
         if need[ki] < room:
             room = need[ki]
         q = supply[ks]
         if room / rt < q:
             q = room / rt
-        if q <= eps or q * m - f <= 0:
+        if q < lo or q * m - f <= 0:
             continue
         supply[ks] -= q
         row_cap[kr] -= q * rt
@@ -173,7 +187,7 @@ def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ra
     return picked, quantities, None
 
 
-def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, eps,
+def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
                          bonus_terms):
     """:func:`_allocate_greedily` for a year with committed buyers (kept apart: the common loop stays lean)."""
     buyer, rate, shortfall = bonus_terms
@@ -182,15 +196,15 @@ def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, 
     supply, row_cap, need = left
     short = dict(zip(np.unique(buyer[order]).tolist(), shortfall[np.unique(buyer[order])].tolist()))
     picked, quantities, bonuses = [], [], []
-    for c, ks, kr, ki, rt, m, f, b, br in zip(
+    for c, ks, kr, ki, rt, m, f, lo, b, br in zip(
             order.tolist(), supply_key[order].tolist(), row_key[order].tolist(), input_key[order].tolist(),
-            ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(), buyer[order].tolist(),
-            rate[order].tolist()):
+            ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(), floor[order].tolist(),
+            buyer[order].tolist(), rate[order].tolist()):
         room = min(row_cap[kr], need[ki])
         q = min(supply[ks], room / rt)
         closed = min(q * rt, short[b]) if br > 0 else 0.0
         bonus = br * closed
-        if q <= eps or q * m - f + bonus <= 0:
+        if q < lo or q * m - f + bonus <= 0:
             continue
         supply[ks] -= q
         row_cap[kr] -= q * rt

@@ -6,6 +6,8 @@ For a residue unit exchanged over row ``s`` (residue ``r`` replacing input ``i``
 * the **supplier's value** before the price, EUR per residue unit:
   ``disposal_cost[r] + subsidy[r] − transport(r, d) − treatment(s)``;
 * the **buyer's value** before the price: ``ratio · virgin_cost[i]``;
+* the **stakes at risk** (:func:`stakes_at_risk`): what a default destroys for each side, its
+  share of the joint surplus;
 * the **joint surplus** per unit (:func:`unit_surplus`): the sum of the two, the price cancelling;
 * the **fixed yearly cost** ``F`` (:func:`fixed_yearly_cost`): transaction cost plus annualised
   pipe capex less its public share, EUR/yr, borne half by each side;
@@ -49,11 +51,21 @@ def supplier_unit_value(rows: np.ndarray, distance_km: np.ndarray, subs: Substit
             - effects.transport_surcharge[r] * distance_km)
 
 
-def stakes(rows: np.ndarray, subs: SubstitutionTable, effects: PolicyEffects) -> tuple[np.ndarray, np.ndarray]:
-    """Value at stake per unit of residue for (supplier, buyer), EUR: what each loses if the other
-    defaults (its disposal, its virgin purchase)."""
-    r, i = subs.residue[rows], subs.input[rows]
-    return effects.disposal_cost[r], subs.ratio[rows] * effects.virgin_cost[i]
+def stakes_at_risk(surplus_per_unit: np.ndarray, bargaining_power_supplier: float) -> tuple[np.ndarray, np.ndarray]:
+    """What a default destroys for (supplier, buyer), EUR per residue unit: each side's share of the
+    joint surplus (its bargaining-power share; nothing when the exchange has no surplus). A side
+    whose partner defaults falls back on its outside route or virgin purchase, so it loses its
+    gain from the exchange, not the whole disposal bill or virgin price (issue 12, item 5)."""
+    gain = np.maximum(surplus_per_unit, 0.0)
+    return bargaining_power_supplier * gain, (1.0 - bargaining_power_supplier) * gain
+
+
+def minimum_viable_flow(rows: np.ndarray, subs: SubstitutionTable, transport: Transport,
+                        min_trucked_flow: float) -> np.ndarray:
+    """Smallest yearly quantity an exchange over each row can have, residue units/yr: for residues
+    carried by truck the scenario's ``behaviour.contracts.min_viable_flow`` (t/yr; below it nobody
+    organises a by-product route), none for pipes (their capex is in the fixed cost)."""
+    return np.where(transport.by_truck[subs.residue[rows]], min_trucked_flow, 0.0)
 
 
 def fixed_yearly_cost(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTable,

@@ -21,6 +21,7 @@ from simulation.inputs.bounds import (
     MAX_COORDINATE_M,
     MAX_EUR,
     MAX_FIRMS,
+    MAX_FLOW_PER_YEAR,
     MAX_LAND_PRICE_EUR_PER_M2,
     MAX_LENGTH_M,
     MAX_PLOTS,
@@ -217,8 +218,12 @@ class Negotiation(StrictModel):
 
 
 class Contracts(StrictModel):
+    """Length of supply contracts, their yearly disruption risk and the smallest trucked exchange
+    worth organising (t/yr, docs/ODD.md §7.7)."""
+
     duration_years: sourced_int("yr", ge=1, le=50)
     disruption_probability: sourced_number("1/yr", ge=0, le=1)
+    min_viable_flow: sourced_number("t/yr", MAX_FLOW_PER_YEAR, ge=0)
 
 
 class Exit(StrictModel):

@@ -1,0 +1,62 @@
+"""Distributions over seeds of a scenario's final-year indicators: what an output-changing commit re-measures.
+
+Why: a change to the economics or the dynamics changes every output; its commit message and the
+issue note quote what it did to the headline indicators as a distribution over replicate seeds
+(median, interquartile range, range), never one seed. The seeds are the policy library's
+(``replicate_seeds(root, n)``, the baseline's seed as root), so the figures pair with
+``python -m analysis.policy_library``.
+
+Usage (from the repository root)::
+
+    .venv/bin/python tools/seed_distribution.py [SCENARIO] [--replicates 20] [--workers 2] [--csv OUT]
+
+Prints a Markdown table, one row per indicator: median, IQR (25th–75th percentile), min–max.
+``--csv`` also writes the per-seed final-year rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.policy_library import BASELINE, run_all  # noqa: E402
+from simulation.indicators import INDICATORS  # noqa: E402
+from simulation.inputs.scenario import load_scenario  # noqa: E402
+from simulation.sweeps.experiment import replicate_seeds  # noqa: E402
+
+
+def distribution_table(runs, names) -> str:
+    """Markdown rows ``| name | median | p25–p75 | min–max |`` of the final-year values in ``runs``."""
+    lines = ["| indicator | median | IQR | range |", "|---|---:|---:|---:|"]
+    for name in names:
+        if name not in runs:
+            continue
+        v = runs[name].astype(float)
+        q1, med, q3 = v.quantile([0.25, 0.5, 0.75])
+        lines.append(f"| `{name}` | {med:,.3g} | {q1:,.3g}–{q3:,.3g} | {v.min():,.3g}–{v.max():,.3g} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", type=Path, default=BASELINE)
+    parser.add_argument("--replicates", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--years", type=int, default=None)
+    parser.add_argument("--csv", type=Path, default=None)
+    args = parser.parse_args(argv)
+    seeds = replicate_seeds(load_scenario(args.scenario).scenario.seed, args.replicates)
+    runs = run_all([args.scenario], seeds, args.workers, args.years)
+    if args.csv is not None:
+        runs.to_csv(args.csv, index=False, lineterminator="\n")
+    print(f"{args.scenario.name}, final year {int(runs.final_year.iloc[0])}, {len(runs)} seeds")
+    print(distribution_table(runs, INDICATORS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
