@@ -21,7 +21,7 @@ SHARES = frozenset(i.name for i in REGISTRY if i.kind == "share")
 SIGNED = frozenset(i.name for i in REGISTRY if i.kind == "signed")
 
 # Indicator trajectories figure: circular performance and territorial integration at a glance.
-TRAJECTORY_INDICATORS = ("circular_input_rate", "landfill_diversion_rate", "waste_disposed_t",
+TRAJECTORY_INDICATORS = ("circular_input_rate", "landfill_diversion_rate", "waste_landfilled_t",
                          "byproduct_exchanged_t", "co2_avoided_t", "local_closure_rate",
                          "mean_exchange_distance_km", "firms", "net_savings_eur")
 # Network metrics figure: the industrial-symbiosis network over the years.

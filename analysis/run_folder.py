@@ -17,7 +17,7 @@ REWRITE = "run the scenario again to rewrite the folder"
 # stays ``52.10``, a plot called ``007`` stays ``007``). Every other column must hold numbers.
 TEXT_COLUMNS = {
     "indicators": (),
-    "flows": ("resource", "family", "unit"),
+    "flows": ("resource", "family", "unit", "outside_route"),
     "exchanges": ("resource", "substitutes", "unit", "status", "route"),
     "firms": ("archetype", "sector", "sector_group", "plot", "exit_reason", "commitments"),
     "plots": ("plot", "zone"),

@@ -22,7 +22,12 @@ from scipy.sparse.linalg import ArpackNoConvergence, eigs
 
 from simulation.columns import pair_key
 
-FLOW_QUANTITIES = ("generated", "exchanged", "treated", "disposed", "demand", "received", "virgin")
+# What leaves the area by each outside route of the catalogue (the routes of
+# simulation.inputs.catalogue_schema.OutsideRoute), as flow columns; their sum is ``disposed``.
+OUTSIDE_FLOWS: dict[str, str] = {"landfilled": "landfill", "recovered_outside": "recovery",
+                                 "incinerated": "incineration", "treated_outside": "treatment",
+                                 "sewered": "sewer", "vented": "vent"}
+FLOW_QUANTITIES = ("generated", "exchanged", "treated", "disposed", *OUTSIDE_FLOWS, "demand", "received", "virgin")
 
 
 @dataclass
@@ -30,7 +35,9 @@ class YearLedger:
     """What happened in one year's settlement: who was there, flows per resource, the contracts
     that delivered and the shared services. Firms that leave at the end of the year still count for
     it. Flows include what services carry: residue reused through a service is ``exchanged``, the
-    rest of what they handle ``treated``; inputs they deliver are ``received``."""
+    rest of what they handle ``treated``; inputs they deliver are ``received``. What nobody in the
+    area takes is ``disposed``: it leaves by each residue's ``outside_route`` of the year (landfill,
+    recovery or sale outside, incineration, treatment, sewer, vent; "" for an input only)."""
 
     year: int
     firm_uids: np.ndarray   # firms present during the year
@@ -57,6 +64,13 @@ class YearLedger:
     service_co2_avoided_t: float = 0.0
     realised_gross_eur: float = float("nan")  # exchange surplus before fixed costs (symbiosis_efficiency)
     optimal_gross_eur: float = float("nan")   # the same for the year's optimal allocation
+    outside_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per resource
+
+    def flow(self, name: str) -> np.ndarray:
+        """One of :data:`FLOW_QUANTITIES` per resource: a field, or what left by one outside route."""
+        if name in OUTSIDE_FLOWS:
+            return np.where(self.outside_route == OUTSIDE_FLOWS[name], self.disposed, 0.0)
+        return getattr(self, name)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -190,13 +204,18 @@ REGISTRY: tuple[Indicator, ...] = (
               "Σ received / Σ demand over material inputs",
               lambda y: _ratio(y.led.received[y.material].sum(), y.led.demand[y.material].sum())),
     Indicator("landfill_diversion_rate", "circular", "share", "share",
-              "Landfill diversion rate", "Residui sottratti allo smaltimento",
-              "1 − Σ disposed / Σ generated over material residues (0 when nothing is generated)",
-              lambda y: (1.0 - _ratio(y.led.disposed[y.material].sum(), y.led.generated[y.material].sum())
+              "Landfill diversion rate", "Residui sottratti alla discarica",
+              "1 − Σ landfilled / Σ generated over material residues (0 when nothing is generated)",
+              lambda y: (1.0 - _ratio(y.led.flow("landfilled")[y.material].sum(), y.led.generated[y.material].sum())
                          if y.led.generated[y.material].sum() > 0 else 0.0)),
-    Indicator("waste_disposed_t", "circular", "t/yr", "amount",
-              "Waste disposed (t)", "Rifiuti smaltiti (t)",
-              "Σ disposed over material residues",
+    Indicator("waste_landfilled_t", "circular", "t/yr", "amount",
+              "Waste landfilled (t)", "Rifiuti in discarica (t)",
+              "Σ landfilled over material residues",
+              lambda y: float(y.led.flow("landfilled")[y.material].sum())),
+    Indicator("residues_sent_outside_t", "circular", "t/yr", "amount",
+              "Residues sent outside the area (t)", "Residui avviati fuori dall'area (t)",
+              "Σ disposed over material residues: every outside route (landfill, recovery or sale, "
+              "incineration, treatment)",
               lambda y: float(y.led.disposed[y.material].sum())),
     Indicator("byproduct_exchanged_t", "circular", "t/yr", "amount",
               "By-products exchanged (t)", "Sottoprodotti scambiati (t)",
@@ -217,7 +236,8 @@ REGISTRY: tuple[Indicator, ...] = (
               lambda y: float(y.led.co2_avoided_t.sum()) + y.led.service_co2_avoided_t),
     Indicator("local_closure_rate", "territorial", "share", "share",
               "Local closure rate", "Chiusura locale dei cicli",
-              "mean over families with residues of Σ exchanged / Σ generated",
+              "mean over families with residues of Σ exchanged / Σ generated: the share of residues "
+              "reused inside the area",
               lambda y: float(np.mean(y.family_closure)) if y.family_closure else 0.0),
     Indicator("mean_exchange_distance_km", "territorial", "km", "amount",
               "Mean exchange distance (km)", "Distanza media degli scambi (km)",

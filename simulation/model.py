@@ -73,7 +73,8 @@ class EcoDistrictModel(mesa.Model):
         self.authority = PlanningAuthority(self)
         self.facilitator = Facilitator(self)
         self.exited: list[Firm] = []  # firms that left, kept for firms.csv (model.agents holds the present)
-        self.flow_history: list[tuple[int, np.ndarray]] = []  # (year, FLOW_QUANTITIES × resources)
+        # (year, FLOW_QUANTITIES × resources, each resource's outside route of the year)
+        self.flow_history: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.services = ServiceBook(KindTerms.compile(world.catalogue, world.scenario.behaviour.discount_rate),
                                     self.seed_used, len(world.catalogue.resource_ids))
         self.service_year: ServiceYear | None = None
@@ -289,4 +290,5 @@ class EcoDistrictModel(mesa.Model):
         self.indicators = measure(ledger, self.catalogue.family, self.entry, self.authority.enforcement_this_year,
                                   self.exits_this_year)
         self.datacollector.collect(self)
-        self.flow_history.append((ledger.year, np.stack([getattr(ledger, q) for q in FLOW_QUANTITIES])))
+        self.flow_history.append((ledger.year, np.stack([ledger.flow(q) for q in FLOW_QUANTITIES]),
+                                  ledger.outside_route))

@@ -49,7 +49,7 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
     profit = state.output * margin_eur[state.archetype] - (cost - reference)
 
     surplus = q * unit_surplus(s, dist, subs, tr, effects) - c.fixed_cost[rows]
-    co2 = co2_avoided_t(q, s, dist, cat.co2_disposal, cat.co2_virgin, subs, tr)
+    co2 = co2_avoided_t(q, s, dist, effects.disposal_co2, cat.co2_virgin, subs, tr)
     disposed = np.maximum(disposed - sy.exchanged - sy.treated, 0.0)
     virgin = np.maximum(virgin - sy.received, 0.0)
     ledger = YearLedger(
@@ -61,5 +61,6 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
         distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
         service_firms=state.uid[sy.in_service], services_active=sy.active,
         service_memberships=sy.memberships, service_savings_eur=sy.savings_eur,
-        service_co2_avoided_t=float(sy.exchanged.sum(0) @ cat.co2_disposal + sy.received.sum(0) @ cat.co2_virgin))
+        service_co2_avoided_t=float(sy.exchanged.sum(0) @ effects.disposal_co2 + sy.received.sum(0) @ cat.co2_virgin),
+        outside_route=cat.routes.per_resource(cat.routes.kind, effects.outside_route, none=""))
     return ledger, profit

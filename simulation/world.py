@@ -108,11 +108,14 @@ class ArchetypeArrays:
     @classmethod
     def from_catalogue(cls, cat: Catalogue) -> ArchetypeArrays:
         arch = [cat.archetypes[a] for a in cat.archetype_ids]
+        routes = cat.routes
+        outside_cost = routes.per_resource(routes.cost, routes.cheapest(routes.cost, len(cat.resource_ids)))
         return cls(np.array([a.radius_of_action.value for a in arch]), np.array([a.employees.value for a in arch]),
                    np.array([a.plot_area.value for a in arch]),
                    np.array([a.turnover.value * a.operating_margin.value for a in arch]),
-                   # the margin is observed at these costs: catalogue prices, no exchanges, no policy
-                   cat.outputs @ cat.gate_fee + cat.inputs @ cat.virgin_price)
+                   # the margin is observed at these costs: catalogue prices (each residue's cheapest
+                   # outside route before tax), no exchanges, no policy
+                   cat.outputs @ outside_cost + cat.inputs @ cat.virgin_price)
 
 
 @dataclass(frozen=True)

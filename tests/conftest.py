@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.indicators import FLOW_QUANTITIES
+from simulation.indicators import FLOW_QUANTITIES, OUTSIDE_FLOWS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -20,9 +20,10 @@ TWO_FIRMS = FIXTURES / "two_firms" / "scenario.yaml"
 def assert_year_invariants(model) -> None:
     """Mass balance per resource, capacity of every contract, one firm per plot (docs/ODD.md §1), and the
     shared services' stability: no member pays more than alone, no service above capacity or reach."""
-    year, quantities = model.flow_history[-1]
+    year, quantities, _ = model.flow_history[-1]
     q = dict(zip(FLOW_QUANTITIES, quantities))
-    for total, parts in (("generated", ("exchanged", "treated", "disposed")), ("demand", ("received", "virgin"))):
+    for total, parts in (("generated", ("exchanged", "treated", "disposed")), ("disposed", tuple(OUTSIDE_FLOWS)),
+                         ("demand", ("received", "virgin"))):
         np.testing.assert_allclose(q[total], sum(q[p] for p in parts), rtol=1e-9, atol=1e-9,
                                    err_msg=f"{total} does not balance in {year}")
         assert min(q[p].min() for p in parts) >= 0

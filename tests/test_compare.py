@@ -95,7 +95,7 @@ def test_the_report_speaks_the_language_asked(reports):
     italian = (reports["it"] / "report.html").read_text(encoding="utf-8")
     assert "<html lang='en'>" in english and "<html lang='it'>" in italian
     assert "Summary" in english and "Landfill diversion rate" in english and "Sintesi" not in english
-    assert "Sintesi" in italian and "Residui sottratti allo smaltimento" in italian and "Summary" not in italian
+    assert "Sintesi" in italian and "Residui sottratti alla discarica" in italian and "Summary" not in italian
     # The figures are drawn again in each language, not copied.
     assert (reports["en"] / "figures/trajectories.png").read_bytes() != \
         (reports["it"] / "figures/trajectories.png").read_bytes()

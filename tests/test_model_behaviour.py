@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import yaml
 
 from simulation.exchange.contracts import Status
+from simulation.indicators import FLOW_QUANTITIES
 from simulation.inputs.scenario import deep_merge, validate_scenario_data
 from simulation.runs import build_model
 from tests.conftest import TWO_FIRMS, run_checking_invariants
@@ -144,3 +147,39 @@ def test_plots_can_come_from_geojson_polygons():
     assert (plots.x_m[1], plots.y_m[1]) == (2060.0, 40.0)
     run_checking_invariants(model)
     assert model.contracts.distance_km[0] == pytest.approx((2010**2 + 10**2) ** 0.5 / 1000)  # centroid to centroid
+
+
+def test_a_residue_takes_its_cheapest_outside_route_and_a_landfill_tax_moves_it_to_recovery(tmp_path):
+    """The two-firm case with a recovery route outside for scrap at 30 EUR/t beside landfill at
+    25 EUR/t + the inert tax. The 250 t the press cannot take leave by the cheaper route: landfill
+    without tax (25 < 30), recovery at the E-R rate (25 + 9 = 34 > 30). The exchange then avoids
+    30 EUR/t, not 34: u = 30 + 60 − 5.16 − 8 = 76.84 EUR/t."""
+    for name in ("scenario.yaml", "archetypes.yaml"):
+        shutil.copy(TWO_FIRMS.parent / name, tmp_path / name)
+    catalogue = yaml.safe_load((TWO_FIRMS.parent / "resources.yaml").read_text())
+    catalogue["resources"]["scrap"]["alternatives"] = [
+        {"route": "recovery", "gate_fee": {"value": 30, "unit": "EUR/t", "source": "assumption: test figure"},
+         "co2": {"value": 0.002, "unit": "tCO2/t", "source": "assumption: test figure"}}]
+    (tmp_path / "resources.yaml").write_text(yaml.safe_dump(catalogue))
+    scenario = tmp_path / "scenario.yaml"
+
+    def first_year(inert_tax: float) -> tuple[dict, dict]:
+        raw = deep_merge(yaml.safe_load(scenario.read_text()),
+                         {"policy": {"landfill_tax": {"inert_eur_per_t": inert_tax}}})
+        model = build_model(validate_scenario_data(raw, scenario))
+        model.step()
+        _, quantities, routes = model.flow_history[0]
+        scrap = model.catalogue.index("scrap")
+        flows = {q: v[scrap] for q, v in zip(FLOW_QUANTITIES, quantities)} | {"route": routes[scrap]}
+        return flows, model.indicator_rows[0] | {"unit_surplus": model.contracts.unit_surplus[0]}
+
+    untaxed, untaxed_year = first_year(0.0)
+    taxed, taxed_year = first_year(9.0)
+    assert untaxed["route"] == "landfill" and untaxed["landfilled"] == pytest.approx(250)
+    assert untaxed_year["landfill_diversion_rate"] == pytest.approx(0.75)
+    assert untaxed_year["unit_surplus"] == pytest.approx(25 + 60 - 5.16 - 8)
+    assert taxed["route"] == "recovery" and taxed["recovered_outside"] == pytest.approx(250)
+    assert taxed["landfilled"] == 0 and taxed["disposed"] == pytest.approx(250)
+    assert taxed_year["landfill_diversion_rate"] == 1.0 and taxed_year["residues_sent_outside_t"] == pytest.approx(250)
+    assert taxed_year["unit_surplus"] == pytest.approx(76.84)
+    assert taxed_year["local_closure_rate"] == untaxed_year["local_closure_rate"] == pytest.approx(0.75)

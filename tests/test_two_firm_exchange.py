@@ -44,7 +44,7 @@ def test_indicators_match_hand_calculation(run):
     assert ind.net_savings_eur == pytest.approx(59_630.0, rel=1e-12)
     assert ind.co2_avoided_t == pytest.approx(28.38, rel=1e-12)
     assert ind.byproduct_exchanged_t == pytest.approx(750.0)
-    assert ind.waste_disposed_t == pytest.approx(250.0)
+    assert ind.waste_landfilled_t == pytest.approx(250.0) and ind.residues_sent_outside_t == pytest.approx(250.0)
     assert ind.circular_input_rate == pytest.approx(750 / 5000)
     assert ind.landfill_diversion_rate == pytest.approx(0.75)
     assert ind.symbiosis_links == 1 and ind.linkage_density == pytest.approx(0.5)

@@ -9,9 +9,11 @@ issue note quote what it did to the headline indicators as a distribution over r
 Usage (from the repository root)::
 
     .venv/bin/python tools/seed_distribution.py [SCENARIO] [--replicates 20] [--workers 2] [--csv OUT]
+                                               [--before EARLIER.csv]
 
 Prints a Markdown table, one row per indicator: median, IQR (25th–75th percentile), min–max.
-``--csv`` also writes the per-seed final-year rows.
+``--csv`` also writes the per-seed final-year rows; ``--before`` reads such a file (written by an
+earlier revision) and puts its median and IQR beside this revision's.
 """
 
 from __future__ import annotations
@@ -29,15 +31,25 @@ from simulation.inputs.scenario import load_scenario  # noqa: E402
 from simulation.sweeps.experiment import replicate_seeds  # noqa: E402
 
 
-def distribution_table(runs, names) -> str:
-    """Markdown rows ``| name | median | p25–p75 | min–max |`` of the final-year values in ``runs``."""
-    lines = ["| indicator | median | IQR | range |", "|---|---:|---:|---:|"]
+def summary(values) -> str:
+    """``median [p25–p75]`` of a column."""
+    q1, med, q3 = values.astype(float).quantile([0.25, 0.5, 0.75])
+    return f"{med:,.3g} [{q1:,.3g}–{q3:,.3g}]"
+
+
+def distribution_table(runs, names, before=None) -> str:
+    """Markdown rows ``| name | median [IQR] | min–max |`` of the final-year values in ``runs``,
+    with the earlier revision's ``median [IQR]`` first when ``before`` is given."""
+    head = "| indicator | before: median [IQR] " if before is not None else "| indicator "
+    lines = [head + "| median [IQR] | range |", "|---" + ("|---:" if before is not None else "") + "|---:|---:|"]
     for name in names:
         if name not in runs:
             continue
         v = runs[name].astype(float)
-        q1, med, q3 = v.quantile([0.25, 0.5, 0.75])
-        lines.append(f"| `{name}` | {med:,.3g} | {q1:,.3g}–{q3:,.3g} | {v.min():,.3g}–{v.max():,.3g} |")
+        earlier = ""
+        if before is not None:
+            earlier = f"| {summary(before[name])} " if name in before else "| (new) "
+        lines.append(f"| `{name}` {earlier}| {summary(v)} | {v.min():,.3g}–{v.max():,.3g} |")
     return "\n".join(lines)
 
 
@@ -48,13 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--years", type=int, default=None)
     parser.add_argument("--csv", type=Path, default=None)
+    parser.add_argument("--before", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = replicate_seeds(load_scenario(args.scenario).scenario.seed, args.replicates)
     runs = run_all([args.scenario], seeds, args.workers, args.years)
     if args.csv is not None:
         runs.to_csv(args.csv, index=False, lineterminator="\n")
     print(f"{args.scenario.name}, final year {int(runs.final_year.iloc[0])}, {len(runs)} seeds")
-    print(distribution_table(runs, INDICATORS))
+    before = None
+    if args.before is not None:
+        import pandas as pd
+        before = pd.read_csv(args.before)
+    print(distribution_table(runs, INDICATORS, before))
     return 0
 
 

@@ -115,6 +115,52 @@ def _archetype_flow_problems(archetypes: ArchetypeFile, resources: ResourceCatal
 
 
 @dataclass(frozen=True)
+class OutsideRoutes:
+    """Every outside route of every residue (index ``k``: each residue's usual route, then its
+    alternatives, residues in catalogue order): where a residue goes when nobody in the area takes it.
+
+    ``cost`` is the price at the firm's gate before tax, EUR per unit (gate fee less sale price; may
+    be negative for a residue an outside buyer pays for); the policy adds the landfill tax of
+    ``tax_class`` (a fraction for sludges) to landfill routes.
+    """
+
+    resource: np.ndarray     # (K,) resource index
+    kind: np.ndarray         # (K,) landfill | recovery | incineration | treatment | sewer | vent
+    cost: np.ndarray         # (K,) EUR/unit before tax
+    tax_class: np.ndarray    # (K,) inert | nonhazardous | hazardous | none
+    is_sludge: np.ndarray    # (K,) bool
+    co2: np.ndarray          # (K,) tCO2/unit
+
+    @classmethod
+    def of(cls, resource_ids: tuple[str, ...], resources: dict[str, Resource]) -> OutsideRoutes:
+        routes = [(r, d) for r, rid in enumerate(resource_ids) for d in resources[rid].outside_routes()]
+        return cls(resource=np.array([r for r, _ in routes], dtype=np.int64),
+                   kind=np.array([d.route for _, d in routes], dtype=object),
+                   cost=np.array([d.cost_eur() for _, d in routes], dtype=float),
+                   tax_class=np.array([d.landfill_tax_class for _, d in routes], dtype=object),
+                   is_sludge=np.array([d.sludge for _, d in routes], dtype=bool),
+                   co2=np.array([d.co2.value for _, d in routes], dtype=float))
+
+    def cheapest(self, cost: np.ndarray, n_resources: int) -> np.ndarray:
+        """Per resource, the route ``k`` with the lowest ``cost`` (K,), the one listed first on a
+        tie (the usual route before its alternatives); ``-1`` for a resource with no route."""
+        order = np.lexsort((np.arange(len(cost)), cost, self.resource))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = self.resource[order][1:] != self.resource[order][:-1]
+        chosen = np.full(n_resources, -1, dtype=np.int64)
+        chosen[self.resource[order][first]] = order[first]
+        return chosen
+
+    @staticmethod
+    def per_resource(values: np.ndarray, chosen: np.ndarray, none=0.0) -> np.ndarray:
+        """``values`` (K,) of each resource's ``chosen`` route, ``none`` for a resource with no
+        route (R,)."""
+        picked = np.full(len(chosen), none, dtype=values.dtype)
+        picked[chosen >= 0] = values[chosen[chosen >= 0]]
+        return picked
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Validated catalogue in array form: index ``r`` over resources, ``a`` over archetypes.
 
@@ -133,10 +179,7 @@ class Catalogue:
     unit: np.ndarray
     virgin_price: np.ndarray
     co2_virgin: np.ndarray
-    gate_fee: np.ndarray
-    tax_class: np.ndarray
-    is_sludge: np.ndarray
-    co2_disposal: np.ndarray
+    routes: OutsideRoutes
     is_input: np.ndarray
     is_residue: np.ndarray
     # per archetype × resource (A × R), at activity 1
@@ -181,10 +224,7 @@ def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: Arche
         unit=np.array([res[r].unit for r in rids]),
         virgin_price=per_resource(lambda x: x.virgin_price and x.virgin_price.value),
         co2_virgin=per_resource(lambda x: x.co2_virgin and x.co2_virgin.value),
-        gate_fee=per_resource(lambda x: x.disposal and x.disposal.gate_fee.value),
-        tax_class=np.array([res[r].disposal.landfill_tax_class if res[r].disposal else "none" for r in rids]),
-        is_sludge=np.array([bool(res[r].disposal and res[r].disposal.sludge) for r in rids]),
-        co2_disposal=per_resource(lambda x: x.disposal and x.disposal.co2.value),
+        routes=OutsideRoutes.of(rids, res),
         is_input=np.array([res[r].virgin_price is not None for r in rids]),
         is_residue=np.array([res[r].disposal is not None for r in rids]),
         inputs=inputs, outputs=outputs,

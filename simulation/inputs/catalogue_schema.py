@@ -34,16 +34,44 @@ from simulation.inputs.schema_base import (
 Family = Literal["material", "energy", "water"]
 UNIT_OF_FAMILY: dict[str, str] = {"material": "t", "energy": "MWh", "water": "m3"}
 TaxClass = Literal["inert", "nonhazardous", "hazardous", "none"]
+OutsideRoute = Literal["landfill", "recovery", "incineration", "treatment", "sewer", "vent"]
+# Which outside routes a residue of each family can take: materials go to a landfill, to recovery or
+# sale outside the area, to incineration or to physico-chemical treatment; heat is vented; water is
+# discharged to the sewer or treated.
+ROUTES_OF_FAMILY: dict[str, tuple[str, ...]] = {"material": ("landfill", "recovery", "incineration", "treatment"),
+                                                "energy": ("vent",), "water": ("sewer", "treatment")}
 
 
 class Disposal(StrictModel):
-    """How a residue leaves the firm when nobody takes it (landfill, sewer, venting)."""
+    """One outside route a residue takes when nobody in the area takes it, with its price at the
+    firm's gate: a fee it pays (landfill, recovery platform, sewer) or a price it is paid (a trader
+    buying scrap), in EUR per unit; the landfill tax of the scenario's policy is added to a landfill
+    route by its class."""
 
-    gate_fee: Sourced = Field(description="gate fee of the receiving plant, EUR per unit")
+    route: OutsideRoute = Field(description="landfill, recovery (or sale) outside the area, incineration, "
+                                            "treatment, sewer or vent")
+    gate_fee: Sourced = Field(description="fee paid to the receiving plant, EUR per unit")
+    sale_price: Sourced | None = Field(None, description="price an outside buyer pays for it, EUR per unit "
+                                                         "(recovery only)")
     landfill_tax_class: TaxClass = Field(
-        description="which landfill-tax rate of the scenario's policy applies (none: no tax)")
+        "none", description="which landfill-tax rate of the scenario's policy applies (landfill routes only; "
+                            "none: no tax added, e.g. a foreign tax already in the gate fee)")
     sludge: bool = Field(False, description="sludges pay only the policy's sludge_factor of the tax")
-    co2: Sourced = Field(description="emissions of disposal, tCO2 per unit")
+    co2: Sourced = Field(description="emissions of the route, tCO2 per unit")
+
+    @model_validator(mode="after")
+    def _route(self) -> Disposal:
+        if self.route != "landfill" and self.landfill_tax_class != "none":
+            raise user_error(f"the landfill tax applies to landfill routes only, not to {self.route}",
+                             "remove landfill_tax_class, or set route: landfill", field="landfill_tax_class")
+        if self.sale_price is not None and self.route != "recovery":
+            raise user_error(f"only a recovery route can sell the residue, not {self.route}",
+                             "remove sale_price, or set route: recovery", field="sale_price")
+        return self
+
+    def cost_eur(self) -> float:
+        """What the firm pays per unit at its gate before any tax: gate fee less the sale price."""
+        return self.gate_fee.value - (self.sale_price.value if self.sale_price is not None else 0.0)
 
 
 class TransportSpec(StrictModel):
@@ -68,8 +96,15 @@ class Resource(StrictModel):
     ewc: str | None = Field(None, description="European Waste Catalogue code, for residues")
     virgin_price: Sourced | None = Field(None, description="price as a virgin input, EUR per unit")
     co2_virgin: Sourced | None = Field(None, description="emissions of one unit bought virgin, tCO2 per unit")
-    disposal: Disposal | None = None
+    disposal: Disposal | None = Field(None, description="the residue's usual outside route")
+    alternatives: list[Disposal] = Field(
+        default_factory=list, description="other outside routes; each year the cheapest route at that "
+                                          "year's prices is taken (the usual one on a tie)")
     transport: TransportSpec | None = None
+
+    def outside_routes(self) -> list[Disposal]:
+        """The usual outside route, then the alternatives (none for an input only)."""
+        return [] if self.disposal is None else [self.disposal, *self.alternatives]
 
     @model_validator(mode="after")
     def _consistent(self) -> Resource:
@@ -77,9 +112,19 @@ class Resource(StrictModel):
         if UNIT_OF_FAMILY[self.family] != u:
             raise user_error(f"family {self.family} is counted in {UNIT_OF_FAMILY[self.family]}, not {u}",
                              f"set unit: {UNIT_OF_FAMILY[self.family]}", field="unit")
-        if self.family != "material" and self.disposal is not None and self.disposal.landfill_tax_class != "none":
-            raise user_error(f"the landfill tax is per tonne; a {self.family} residue cannot have a tax class",
-                             "set disposal.landfill_tax_class: none", field="disposal.landfill_tax_class")
+        if self.alternatives and self.disposal is None:
+            raise user_error("alternatives need the usual route first", "add disposal (the usual outside route)",
+                             field="alternatives")
+        routes = self.outside_routes()
+        for k, route in enumerate(routes):
+            where = "disposal" if k == 0 else f"alternatives.{k - 1}"
+            allowed = ROUTES_OF_FAMILY[self.family]
+            if route.route not in allowed:
+                raise user_error(f"a {self.family} residue cannot go to {route.route}",
+                                 f"use one of: {', '.join(allowed)}", field=f"{where}.route")
+            if route.route in (r.route for r in routes[:k]):
+                raise user_error(f"route {route.route} is listed twice", "keep one entry per route",
+                                 field=f"{where}.route")
         if (self.virgin_price is None) != (self.co2_virgin is None):
             raise user_error("virgin_price and co2_virgin go together",
                              "give both (an input) or neither (a residue only)",
@@ -95,11 +140,12 @@ class Resource(StrictModel):
         check_unit(self.co2_virgin, f"tCO2/{u}", "co2_virgin")
         for figure, what in ((self.virgin_price, "virgin_price"), (self.co2_virgin, "co2_virgin")):
             check_non_negative(figure, what)
-        if self.disposal is not None:
-            check_unit(self.disposal.gate_fee, f"EUR/{u}", "disposal.gate_fee")
-            check_unit(self.disposal.co2, f"tCO2/{u}", "disposal.co2")
-            check_non_negative(self.disposal.gate_fee, "disposal.gate_fee")
-            check_non_negative(self.disposal.co2, "disposal.co2")
+        for k, route in enumerate(self.outside_routes()):
+            where = "disposal" if k == 0 else f"alternatives.{k - 1}"
+            for figure, what, unit in ((route.gate_fee, "gate_fee", f"EUR/{u}"), (route.sale_price, "sale_price",
+                                       f"EUR/{u}"), (route.co2, "co2", f"tCO2/{u}")):
+                check_unit(figure, unit, f"{where}.{what}")
+                check_non_negative(figure, f"{where}.{what}")
         if self.transport is not None:
             t = self.transport
             check_unit(t.cost_per_km, f"EUR/{u}/km", "transport.cost_per_km")

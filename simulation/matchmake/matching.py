@@ -200,7 +200,7 @@ def find_matches(profiles: FirmProfiles, setting: Setting, radius_km: float | No
     surplus = q * u - fixed
     keep = surplus > 0
     cat = setting.catalogue
-    co2 = co2_avoided_t(q, cand.row, cand.distance_km, cat.co2_disposal, cat.co2_virgin, subs, tr)
+    co2 = co2_avoided_t(q, cand.row, cand.distance_km, effects.disposal_co2, cat.co2_virgin, subs, tr)
     # Best first; ties in a fixed order (supplier, buyer, row) so that outputs are reproducible.
     idx = np.flatnonzero(keep)
     idx = idx[np.lexsort((cand.row[idx], cand.buyer[idx], cand.supplier[idx], -surplus[idx]))]

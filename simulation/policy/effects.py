@@ -52,7 +52,10 @@ class SecondaryState:
 class PolicyEffects:
     """This year's policy, per resource unit (index ``r``) or per firm position (index ``n``).
 
-    Prices: ``disposal_cost`` (gate fee + landfill tax, EUR per residue unit), ``virgin_cost``
+    Prices: ``disposal_cost`` (the cheapest outside route at this year's prices: gate fee less
+    sale price, plus the landfill tax on a landfill route, EUR per residue unit; ``outside_route``
+    is that route, index ``k`` of the catalogue's :class:`~simulation.inputs.catalogue.OutsideRoutes`,
+    ``-1`` for an input only, and ``disposal_co2`` its tCO2 per unit), ``virgin_cost``
     (virgin price + levy, EUR per input unit), ``subsidy`` (public payment per residue unit
     exchanged, to the supplier), ``transport_surcharge`` (EUR per residue unit and km carried in an
     exchange: a charge on the haul, which the supplier pays with it, e.g. a road tax). Public
@@ -66,6 +69,8 @@ class PolicyEffects:
     virgin_cost: np.ndarray
     subsidy: np.ndarray
     transport_surcharge: np.ndarray
+    outside_route: np.ndarray | None = None
+    disposal_co2: np.ndarray | None = None
     treatment_subsidy_share: float = 0.0
     pipe_capex_share: float = 0.0
     service_cofunding_share: float = 0.0

@@ -31,7 +31,8 @@ def indicators_frame(model) -> pd.DataFrame:
 def flows_frame(model) -> pd.DataFrame:
     cat = model.catalogue
     frames = [pd.DataFrame({"year": year, "resource": cat.resource_ids, "family": cat.family, "unit": cat.unit,
-                            **dict(zip(FLOW_QUANTITIES, quantities))}) for year, quantities in model.flow_history]
+                            "outside_route": routes, **dict(zip(FLOW_QUANTITIES, quantities))})
+              for year, quantities, routes in model.flow_history]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FLOW_COLUMNS)
     return frame[FLOW_COLUMNS]
 
