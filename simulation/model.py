@@ -22,7 +22,7 @@ from simulation.exchange.contracts import ContractBook
 from simulation.exchange.market import Market, Terms, open_market
 from simulation.exchange.negotiation import break_contracts, negotiate, renew_or_expire, sign
 from simulation.exchange.optimum import realised_and_optimal
-from simulation.exchange.search import Candidates, contract_keys, find_candidates, without_existing
+from simulation.exchange.search import Candidates, contract_keys, find_candidates, standing_contract_of
 from simulation.exchange.trust import TrustLedger
 from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure, model_reporters
 from simulation.random_streams import Process, RandomStreams
@@ -99,7 +99,7 @@ class EcoDistrictModel(mesa.Model):
         self.service_year = self.run_services(year, market)  # 6. shared services: found, join, leave
         self.authority.monitor(year, market, self.state.demand)  # monitoring of commitments: fines, exclusions
         optimum = self.optimal_allocation(market, candidates)  # benchmark: the year's optimal allocation
-        ledger = self.settle(year)                 # 7. settlement, trust, breaks, renewals
+        ledger = self.settle(year, market)         # 7. settlement, trust, breaks, renewals
         ledger.realised_gross_eur, ledger.optimal_gross_eur = optimum
         self.exit_firms(year)                      # 8. exit
         self.collect(ledger)                       # 9. data collection
@@ -176,16 +176,16 @@ class EcoDistrictModel(mesa.Model):
 
     # ------------------------------------------------------------------ 4-5. matchmaking, negotiation
     def find_candidates(self, market: Market) -> Candidates:
-        candidates = find_candidates(market, self.subs, self.world.transport, self.terms(),
-                                     self.authority.effects.published)
-        c = self.contracts
-        active = c.active_rows()
-        existing = contract_keys(c.supplier[active], c.buyer[active], c.substitution[active], len(self.subs))
-        return without_existing(candidates, market.uid, existing, len(self.subs))
+        return find_candidates(market, self.subs, self.world.transport, self.terms(), self.authority.effects.published)
 
     def sign_contracts(self, market: Market, candidates: Candidates) -> None:
+        """Negotiate the year's candidates; one on a pair's standing contract tops that contract up."""
+        c = self.contracts
+        active = c.active_rows()
+        keys = contract_keys(c.supplier[active], c.buyer[active], c.substitution[active], len(self.subs))
+        standing = standing_contract_of(candidates, market.uid, keys, active, len(self.subs))
         deals = negotiate(market, candidates, self.subs, self.world.transport, self.authority.effects,
-                          self.terms(), self.trust.of)
+                          self.terms(), self.trust.of, standing)
         if len(deals):
             sign(self.contracts, deals, market.uid, self.year, self.scenario.behaviour.contracts.duration_years)
 
@@ -232,9 +232,9 @@ class EcoDistrictModel(mesa.Model):
                                     self.authority.effects, self.terms())
 
     # ------------------------------------------------------------------ 7. settlement
-    def settle(self, year: int) -> YearLedger:
+    def settle(self, year: int, market: Market) -> YearLedger:
         """Book flows, money and CO2 (:func:`simulation.settlement.settle_year`); update trust;
-        break, renew or expire contracts."""
+        break, renew or expire contracts (renewals may take what ``market`` has left over)."""
         sy = self.service_year or ServiceYear.empty(len(self.state.uid), len(self.catalogue.resource_ids))
         self.service_year = None  # per-firm arrays of the year: not kept beyond settlement
         firms = self.firms()
@@ -251,7 +251,8 @@ class EcoDistrictModel(mesa.Model):
             bonus = self.authority.renewal_bonus(self.state.positions(c.buyer[due]), c.substitution[due],
                                                  c.delivered[due])
             renew_or_expire(due, year, c, self.subs, self.world.transport, self.authority.effects, self.terms(),
-                            self.trust, self.scenario.behaviour.contracts.duration_years, bonus)
+                            self.trust, self.scenario.behaviour.contracts.duration_years, bonus, market,
+                            self.state.positions(c.supplier[due]), self.state.positions(c.buyer[due]))
         return ledger
 
     def _break_contracts(self, year: int) -> None:

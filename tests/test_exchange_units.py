@@ -11,7 +11,7 @@ import pytest
 
 from simulation.exchange.market import Market, Terms
 from simulation.exchange.negotiation import bargain, negotiate
-from simulation.exchange.search import Candidates, contract_keys, find_candidates, without_existing
+from simulation.exchange.search import Candidates, contract_keys, find_candidates, standing_contract_of
 from simulation.exchange.surplus import (
     co2_avoided_t,
     fixed_yearly_cost,
@@ -108,11 +108,20 @@ def test_published_flows_are_listed_by_the_platform_beyond_the_radius():
     assert list(zip(listed.supplier, listed.buyer, listed.distance_km)) == [(0, 1, 8.0)]
 
 
-def test_pairs_under_contract_are_not_candidates_again():
-    m = market([[0, 0], [1, 0]], supply=[100, 0], demand=[0, 50])
+def test_a_candidate_on_a_standing_contract_is_a_top_up_with_no_new_fixed_cost():
+    """Firms 10 → 11 have contract row 7; the buyer has 50 t of room left. A new pair would not pay
+    (S = 50 × 73.5 − 5,000 < 0), the top-up does (no new fixed cost) even below the 25 t minimum flow."""
+    m = market([[0, 0], [1, 0]], supply=[100, 0], demand=[0, 20])
     found = find_candidates(m, SUBS, TRUCK, TERMS)
-    existing = contract_keys(np.array([10]), np.array([11]), np.array([0]), 1)
-    assert len(without_existing(found, m.uid, existing, 1)) == 0
+    standing = standing_contract_of(found, m.uid, contract_keys(np.array([10]), np.array([11]), np.array([0]), 1),
+                                    np.array([7]), 1)
+    assert list(standing) == [7]
+    dear = Terms(**{**TERMS.__dict__, "transaction_cost_eur_per_yr": 5_000.0, "min_viable_flow_t": 25.0})
+    trust = lambda a, b: np.ones(len(a))  # noqa: E731
+    assert len(negotiate(market([[0, 0], [1, 0]], [100, 0], [0, 20]), found, SUBS, TRUCK, effects(), dear,
+                         trust)) == 0
+    top_up = negotiate(m, found, SUBS, TRUCK, effects(), dear, trust, standing)
+    assert list(top_up.contract) == [7] and top_up.quantity == pytest.approx([20]) and top_up.fixed_cost == [0]
 
 
 # ------------------------------------------------------------------ negotiation

@@ -183,3 +183,23 @@ def test_a_residue_takes_its_cheapest_outside_route_and_a_landfill_tax_moves_it_
     assert taxed_year["landfill_diversion_rate"] == 1.0 and taxed_year["residues_sent_outside_t"] == pytest.approx(250)
     assert taxed_year["unit_surplus"] == pytest.approx(76.84)
     assert taxed_year["local_closure_rate"] == untaxed_year["local_closure_rate"] == pytest.approx(0.75)
+
+
+def test_a_contract_grows_when_the_buyer_needs_more_by_top_ups_and_at_renewal():
+    """The press's feldspar demand doubles from 2027 (activity 1 → 2, by its own growth draw forced
+    through the activity bounds): its 750 t contract (15 % of 5,000 t) is topped up to the kiln's
+    whole 1,000 t, no second contract on the pair, and the renewal keeps the grown quantity."""
+    model = two_firms(years={"start": 2026, "end": 2028}, behaviour={"contracts": {"duration_years": 1}})
+    model.step()
+    assert len(model.contracts) == 1 and model.contracts.quantity[0] == pytest.approx(750)
+    press = next(f for f in model.firms() if model.catalogue.archetype_ids[f.archetype] == "press")
+    press.activity = 2.0
+    model.produce = lambda: None  # keep the levels set above for the next years (test only)
+    for firm in model.firms():
+        firm.output = firm.activity
+    model.step()
+    c = model.contracts
+    assert len(c) == 1 and c.top_ups[0] == 1 and c.quantity[0] == pytest.approx(1000)
+    assert c.delivered[0] == pytest.approx(1000) and c.status[0] == Status.ACTIVE and c.renewals[0] == 2
+    model.step()
+    assert c.quantity[0] == pytest.approx(1000) and c.top_ups[0] == 1

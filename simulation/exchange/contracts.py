@@ -42,6 +42,7 @@ _COLUMNS: dict[str, type] = {
     "status": np.int8,
     "delivered": np.float64,    # residue units delivered in the current year
     "renewals": np.int16,       # times the contract was renegotiated and extended
+    "top_ups": np.int16,        # times the pair added quantity to it within a year
 }
 
 

@@ -49,16 +49,21 @@ class Deals:
     unit_surplus: np.ndarray
     fixed_cost: np.ndarray
     distance_km: np.ndarray
+    contract: np.ndarray      # row of the standing contract a deal tops up, -1 for a new contract
 
     def __len__(self) -> int:
         return len(self.supplier)
 
 
 def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, transport: Transport,
-              effects: PolicyEffects, terms: Terms, trust_of, eps: float = 1e-9) -> Deals:
+              effects: PolicyEffects, terms: Terms, trust_of, standing: np.ndarray | None = None,
+              eps: float = 1e-9) -> Deals:
     """Settle candidates greedily by decreasing surplus; update ``market`` in place.
 
     ``trust_of(supplier_uid_array, buyer_uid_array)`` returns each pair's trust in [0, 1].
+    ``standing`` (per candidate, :func:`~simulation.exchange.search.standing_contract_of`) names
+    the active contract a candidate would top up, ``-1`` for a new pair: a top-up carries no new
+    fixed cost (the route, paperwork and pipe exist) and no minimum flow of its own.
     """
     if len(candidates) == 0:
         return _no_deals()
@@ -66,11 +71,14 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     sup, buy = candidates.supplier, candidates.buyer
     r, i = subs.residue[rows], subs.input[rows]
     s_unit = unit_surplus(rows, dist, subs, transport, effects)
-    fixed = fixed_yearly_cost(rows, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects)
+    standing = np.full(len(rows), -1, dtype=np.int64) if standing is None else standing
+    top_up = standing >= 0
+    fixed = np.where(top_up, 0.0,
+                     fixed_yearly_cost(rows, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects))
     stake_s, stake_b = stakes_at_risk(s_unit, terms.bargaining_power_supplier)
     trust = trust_of(market.uid[sup], market.uid[buy])
     distrust = terms.risk_premium_share * (1.0 - trust)
-    min_flow = minimum_viable_flow(rows, subs, transport, terms.min_viable_flow_t)
+    min_flow = np.where(top_up, 0.0, minimum_viable_flow(rows, subs, transport, terms.min_viable_flow_t))
     # Upper bound on quantity: what is left now. Deals only shrink it, so this screens candidates.
     q_max = np.minimum(market.supply_left[sup, r],
                        np.minimum(market.row_cap_left[buy, rows], market.input_left[buy, i]) / subs.ratio[rows])
@@ -93,7 +101,7 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     q = np.array(quantities)
     _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, effects, terms,
                        None if bonuses is None else np.array(bonuses))
-    return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c])
+    return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c], standing[c])
 
 
 def _bonus_terms(incentive: Incentive | None, buy: np.ndarray, rows: np.ndarray):
@@ -221,19 +229,25 @@ def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, 
 def _no_deals() -> Deals:
     e = np.zeros(0, dtype=np.int64)
     f = np.zeros(0)
-    return Deals(e, e.copy(), e.copy(), f, f.copy(), f.copy(), f.copy(), f.copy())
+    return Deals(e, e.copy(), e.copy(), f, f.copy(), f.copy(), f.copy(), f.copy(), e.copy())
 
 
 
 
 def renew_or_expire(rows: np.ndarray, year: int, contracts: ContractBook, subs: SubstitutionTable,
                     transport: Transport, effects: PolicyEffects, terms: Terms, trust: TrustLedger,
-                    duration_years: int, bonus: np.ndarray | None) -> None:
-    """Renegotiate expiring contracts (``rows``) by :func:`bargain`: this year's delivery becomes the
-    new quantity, priced at today's prices, transaction costs and trust; those that no longer pay
-    both sides expire. ``bonus``: a bound buyer's expected fine avoided by renewing, EUR/yr."""
+                    duration_years: int, bonus: np.ndarray | None, market: Market,
+                    supplier_pos: np.ndarray, buyer_pos: np.ndarray) -> None:
+    """Renegotiate expiring contracts (``rows``) by :func:`bargain` at today's prices, transaction
+    costs and trust; those that no longer pay both sides expire. The new quantity is what the pair
+    can now trade: this year's delivery plus what the supplier has left over this year and the buyer
+    can still substitute (``market`` after the year's deals and services; supplier and buyer at
+    positions ``supplier_pos``, ``buyer_pos``), shared among expiring contracts in row order. So a
+    contract grows when both sides have room, and shrinks only when one has less. ``bonus``: a
+    bound buyer's expected fine avoided by renewing, EUR/yr."""
     c = contracts
-    s, dist, q = c.substitution[rows], c.distance_km[rows], c.delivered[rows]
+    s, dist = c.substitution[rows], c.distance_km[rows]
+    q = c.delivered[rows] + _room_left(market, supplier_pos, buyer_pos, s, subs)
     fixed = fixed_yearly_cost(s, dist, subs, transport, terms.transaction_cost_eur_per_yr, effects)
     renew, price = bargain(s, dist, q, trust.of(c.supplier[rows], c.buyer[rows]), fixed, subs, transport, effects,
                            terms, bonus)
@@ -245,16 +259,45 @@ def renew_or_expire(rows: np.ndarray, year: int, contracts: ContractBook, subs: 
     c.renewals[kept] += 1
 
 
+def _room_left(market: Market, supplier_pos: np.ndarray, buyer_pos: np.ndarray, rows: np.ndarray,
+               subs: SubstitutionTable, eps: float = 1e-9) -> np.ndarray:
+    """Residue units each exchange (supplier, buyer, substitution row) could add from what the
+    market has left, taken in order so that two exchanges never share the same leftover; takes it
+    from ``market``."""
+    n_res, n_sub = market.supply_left.shape[1], market.row_cap_left.shape[1]
+    r, i = subs.residue[rows], subs.input[rows]
+    order = np.arange(len(rows))
+    picked, quantities, _ = _allocate_greedily(
+        order, market, supplier_pos * n_res + r, buyer_pos * n_sub + rows, buyer_pos * n_res + i, subs.ratio[rows],
+        np.ones(len(rows)), np.zeros(len(rows)), np.full(len(rows), eps))
+    extra = np.zeros(len(rows))
+    extra[np.array(picked, dtype=np.int64)] = quantities
+    return extra
+
+
 def sign(contracts: ContractBook, deals: Deals, uid: np.ndarray, year: int, duration_years: int) -> None:
-    """Enter the year's deals (positions ``n``, firms named by ``uid``) as active contracts from
-    ``year``, delivering their quantity this year, for ``duration_years``."""
-    n = len(deals)
+    """Enter the year's deals (positions ``n``, firms named by ``uid``): new pairs as active
+    contracts from ``year``, delivering their quantity this year, for ``duration_years``; a deal on
+    a standing contract tops it up (quantity and this year's delivery grow, price and unit surplus
+    become the quantity-weighted means of the old terms and the top-up's)."""
+    c = contracts
+    up = deals.contract >= 0
+    if up.any():
+        rows, q = deals.contract[up], deals.quantity[up]
+        total = c.quantity[rows] + q
+        c.price[rows] = (c.quantity[rows] * c.price[rows] + q * deals.price[up]) / total
+        c.unit_surplus[rows] = (c.quantity[rows] * c.unit_surplus[rows] + q * deals.unit_surplus[up]) / total
+        c.quantity[rows] = total
+        c.delivered[rows] += q
+        c.top_ups[rows] += 1
+    new = ~up
+    n = int(new.sum())
     contracts.add(
-        supplier=uid[deals.supplier], buyer=uid[deals.buyer], substitution=deals.row,
-        quantity=deals.quantity, price=deals.price, unit_surplus=deals.unit_surplus,
-        fixed_cost=deals.fixed_cost, distance_km=deals.distance_km,
+        supplier=uid[deals.supplier[new]], buyer=uid[deals.buyer[new]], substitution=deals.row[new],
+        quantity=deals.quantity[new], price=deals.price[new], unit_surplus=deals.unit_surplus[new],
+        fixed_cost=deals.fixed_cost[new], distance_km=deals.distance_km[new],
         start_year=np.full(n, year), end_year=np.full(n, year + duration_years - 1),
-        status=np.full(n, Status.ACTIVE), delivered=deals.quantity)
+        status=np.full(n, Status.ACTIVE), delivered=deals.quantity[new])
 
 
 def break_contracts(contracts: ContractBook, draws: np.ndarray, probability: float, year: int,

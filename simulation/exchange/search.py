@@ -101,15 +101,20 @@ def find_candidates(market: Market, subs: SubstitutionTable, transport: Transpor
     return Candidates.concat(parts)
 
 
-def without_existing(candidates: Candidates, uid: np.ndarray, existing_keys: np.ndarray,
-                     n_rows: int) -> Candidates:
-    """Drop candidates whose (supplier, buyer, row) already has an active contract."""
-    if len(candidates) == 0 or len(existing_keys) == 0:
-        return candidates
+def standing_contract_of(candidates: Candidates, uid: np.ndarray, contract_keys_active: np.ndarray,
+                         contract_rows_active: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per candidate, the row of the active contract on its (supplier, buyer, substitution row), or
+    ``-1`` for a new pair: a candidate on a standing contract is a top-up of it."""
+    found = np.full(len(candidates), -1, dtype=np.int64)
+    if len(candidates) == 0 or len(contract_keys_active) == 0:
+        return found
     keys = contract_keys(uid[candidates.supplier], uid[candidates.buyer], candidates.row, n_rows)
-    keep = ~np.isin(keys, existing_keys)
-    return Candidates(candidates.supplier[keep], candidates.buyer[keep], candidates.row[keep],
-                      candidates.distance_km[keep])
+    order = np.argsort(contract_keys_active, kind="stable")
+    sorted_keys = contract_keys_active[order]
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    hit = sorted_keys[at] == keys
+    found[hit] = contract_rows_active[order[at[hit]]]
+    return found
 
 
 def contract_keys(supplier_uid: np.ndarray, buyer_uid: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -47,7 +47,7 @@ def exchanges_frame(model) -> pd.DataFrame:
         "quantity": c.quantity, "unit": [cat.resources[rid].unit for rid in residue],
         "price_eur_per_unit": c.price, "distance_km": c.distance_km,
         "start_year": c.start_year, "end_year": c.end_year,
-        "status": [Status(v).label for v in c.status], "renewals": c.renewals,
+        "status": [Status(v).label for v in c.status], "renewals": c.renewals, "top_ups": c.top_ups,
         "unit_surplus_eur": c.unit_surplus,
         "route": [cat.substitutions[k].route for k in rows],
     }, columns=EXCHANGE_COLUMNS)
