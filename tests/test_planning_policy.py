@@ -141,6 +141,56 @@ def test_complementarity_gives_priority_to_symbiosis_potential():
     assert admitted(quota) == ["press"]
 
 
+def contributions(model, archetypes: list[str]) -> list[float]:
+    """EUR/yr each archetype would bring, applying now, with the firms present this year."""
+    authority = model.authority
+    authority.set_prices(model.year)
+    arrivals = [model.catalogue.archetype_index(a) for a in archetypes]
+    return authority.contributions(arrivals, authority.district_openings()).tolist()
+
+
+# Scrap over feldspar at 0 km, 2026 prices: disposal 25 + landfill tax 9 (inert), virgin 60 x 1,
+# less transport 5 and treatment 8 (simulation/exchange/surplus.py unit_surplus).
+SCRAP_EUR_PER_T = 25 + 9 + 60 - 5 - 8
+
+
+def test_contribution_values_what_a_sink_could_take_from_the_present_firms():
+    """The kiln leaves 1,000 t of scrap: the press takes all of it (its cap is 1,500 t), the small
+    press 200 t (half its 400 t); the recycler's scrap and the dump's sludge find no present taker."""
+    assert contributions(district(), ARRIVALS) == pytest.approx(
+        [0.0, 0.0, 200 * SCRAP_EUR_PER_T, 1000 * SCRAP_EUR_PER_T])
+
+
+def test_contribution_rule_refuses_an_applicant_without_present_partner_that_the_profile_admits():
+    """The recycler scores 0.4167 on its profile (all its scrap is reusable somewhere) and passes a
+    0.4 threshold, but no present firm buys feldspar: it brings 0 EUR/yr and a positive floor refuses
+    it. The others are tried by decreasing contribution."""
+    profile_rule = district(**admission(rule="threshold", min_score=0.4))
+    profile_rule.step()
+    assert "recycler" in admitted(profile_rule)
+    model = district(**admission(rule="contribution", min_contribution_eur_per_yr=1000))
+    model.step()
+    assert admitted(model) == ["press", "small_press"]
+    assert decisions(model) == {"dump": "rejected_rule", "recycler": "rejected_rule", "small_press": "admitted",
+                                "press": "admitted"}
+    assert model.indicator_rows[0]["rejected_rule"] == 2
+
+
+def test_contribution_counts_what_present_firms_leave_open_after_their_contracts():
+    """2026 (open): the press settles near the kiln and buys its 1,000 t of scrap. 2027: the press
+    can still take 500 t (1,500 t cap less 1,000 under contract), so a recycler brings 500 t x 81,
+    while a second press finds no scrap left and brings nothing."""
+    model = district(years={"start": 2026, "end": 2027},
+                     **admission(rule="contribution", min_contribution_eur_per_yr=1000, start_year=2027),
+                     **queue(("dump", 2026), ("press", 2026), ("press", 2027), ("recycler", 2027)))
+    model.step()
+    assert contributions(model, ["press", "recycler"]) == pytest.approx([0.0, 500 * SCRAP_EUR_PER_T])
+    model.step()
+    assert [(a.year, a.archetype, a.decision) for a in model.authority.applications] == [
+        (2026, "dump", "admitted"), (2026, "press", "admitted"), (2027, "press", "rejected_rule"),
+        (2027, "recycler", "admitted")]
+
+
 def test_priority_order_decides_who_gets_the_last_plots():
     """Two free plots: open admission fills them first come, complementarity with the presses."""
     small = {"district": {"blocks": [

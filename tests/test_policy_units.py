@@ -4,6 +4,7 @@ commitments, enforcement and the price instruments."""
 from __future__ import annotations
 
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,9 +14,10 @@ from simulation.inputs.policy_schema import Admission, Allocation, Commitments, 
 from simulation.policy.admission import screen, sector_allows
 from simulation.policy.allocation import cheapest_plot, choose_plot
 from simulation.policy.commitments import Commitment, bind, feasible_secondary_share, incentive, renewal_bonus
+from simulation.policy.contribution import potential_surplus
 from simulation.policy.effects import SecondaryState
 from simulation.policy.enforcement import check_year, expected_fine_rate, violates
-from simulation.policy.profiling import Profile
+from simulation.policy.profiling import Openings, Profile
 from simulation.world import SubstitutionTable
 
 
@@ -52,6 +54,34 @@ def test_ranking_orders_by_score_ties_by_arrival_with_a_quota():
 def test_complementarity_screens_on_symbiosis_potential():
     s = screen(admission(rule="complementarity", min_symbiosis=0.5), SCORES, 2030)
     assert s.queue == [0, 2] and s.rejected == {1, 3}
+
+
+def test_contribution_screens_on_the_gain_with_present_firms_best_first():
+    gains = np.array([50.0, 300.0, 100.0, 300.0])  # EUR/yr
+    s = screen(admission(rule="contribution", min_contribution_eur_per_yr=100), SCORES, 2030, gains)
+    assert s.queue == [1, 3, 2] and s.rejected == {0} and s.quota is None
+    capped = screen(admission(rule="contribution", min_contribution_eur_per_yr=0, quota_per_year=1), SCORES, 2030,
+                    gains)
+    assert capped.queue == [1, 3, 2, 0] and capped.quota == 1
+
+
+def test_contribution_takes_the_best_rows_first_and_counts_each_residue_once():
+    """Resources scrap, feldspar, aggregate, sludge; rows scrap->feldspar (81 EUR/t, max 50 %),
+    scrap->aggregate (20 EUR/t), sludge->aggregate (-3 EUR/t: a loss, not counted).
+
+    The sink (1,000 t feldspar, 2,000 t aggregate) takes the present firms' 1,000 t of scrap: 500 t
+    on feldspar (its 50 % cap), the other 500 t on aggregate: 500 x 81 + 500 x 20 = 50,500 EUR/yr,
+    not 1,000 t on each row. The source (800 t scrap) gives 300 t to the open feldspar row and 500 t
+    to the aggregate row: 300 x 81 + 500 x 20 = 34,300. Sludge alone brings nothing."""
+    subs = SubstitutionTable(residue=np.array([0, 0, 3]), input=np.array([1, 2, 2]), ratio=np.array([1.0, 1.0, 0.5]),
+                             max_share=np.array([0.5, 1.0, 0.2]), treatment=np.zeros(3))
+    flows = SimpleNamespace(inputs=np.array([[0, 1000, 2000, 0], [0, 0, 0, 0], [0, 0, 0, 0]], float),
+                            outputs=np.array([[0, 0, 0, 0], [800, 0, 0, 0], [0, 0, 0, 100]], float))
+    district = Openings(residue_left=np.array([[600, 0, 0, 500], [400, 0, 0, 0]], float),
+                        row_open=np.array([[300, 0, 0], [0, 1000, 40]], float), xy_km=np.zeros((2, 2)),
+                        jobs_density=0.01)
+    gain = potential_surplus(flows, subs, [0, 1, 2], district, np.array([81.0, 20.0, -3.0]))
+    assert gain == pytest.approx([50_500.0, 34_300.0, 0.0])
 
 
 def test_a_rule_outside_its_window_admits_everyone():

@@ -7,7 +7,8 @@ instrument in force within its ``start_year``/``end_year`` window. The rules the
 order and keeps what the plan remembers (applications, commitments, violations):
 
 * **prices** (:meth:`PlanningAuthority.set_prices`, :mod:`simulation.policy.prices`);
-* **admission** (:meth:`admit`, :mod:`simulation.policy.admission`, :mod:`simulation.policy.profiling`);
+* **admission** (:meth:`admit`, :mod:`simulation.policy.admission`, :mod:`simulation.policy.profiling`,
+  :mod:`simulation.policy.contribution`);
 * **plot allocation** (:meth:`allocate_plot`, :mod:`simulation.policy.allocation`);
 * **commitments and enforcement** (:meth:`open_market`, :meth:`monitor`,
   :mod:`simulation.policy.commitments`, :mod:`simulation.policy.enforcement`).
@@ -27,7 +28,8 @@ import numpy as np
 from simulation.agents.firm import Firm
 from simulation.columns import Positions
 from simulation.exchange.market import Market
-from simulation.policy import profiling
+from simulation.exchange.surplus import unit_surplus
+from simulation.policy import contribution, profiling
 from simulation.policy.admission import Application, EntryCounts, has_sector_limits, screen, sector_allows
 from simulation.policy.allocation import cheapest_plot, choose_plot
 from simulation.policy.commitments import (
@@ -134,7 +136,9 @@ class PlanningAuthority(mesa.Agent):
         scores = profiling.profile(cat, model.world.subs, arrivals, openings,
                                    (p.weight_circular, p.weight_territorial, p.weight_symbiosis), p.partners_half)
         keys = [entity_key(APPLICANT, year, k) for k in range(len(arrivals))]  # the applicant's draw key
-        screening = screen(policy.admission, scores, year)
+        gains = self.contributions(arrivals, openings) if (
+            policy.admission.active(year) and policy.admission.rule == "contribution") else None
+        screening = screen(policy.admission, scores, year, gains)
         decision: dict[int, tuple[str, int | None]] = {k: ("rejected_rule", None) for k in screening.rejected}
         limits = has_sector_limits(policy.admission, year)
         present = model.firms()
@@ -170,6 +174,15 @@ class PlanningAuthority(mesa.Agent):
             decision[k] = ("admitted", firm.unique_id)
         self._record(arrivals, scores, decision, counts, year)
         return counts
+
+    def contributions(self, arrivals: list[int], openings: profiling.Openings) -> np.ndarray:
+        """EUR/yr the district would gain with each applicant (:mod:`simulation.policy.contribution`):
+        rows valued by the joint surplus per residue unit of a deal at this year's prices, at 0 km
+        (the applicant's plot is not chosen yet; fixed yearly costs of contracts are not counted)."""
+        world = self.model.world
+        rows = np.arange(len(world.subs))
+        value = unit_surplus(rows, np.zeros(len(rows)), world.subs, world.transport, self.effects)
+        return contribution.potential_surplus(world.catalogue, world.subs, arrivals, openings, value)
 
     def _record(self, arrivals: list[int], scores: profiling.Profile, decision: dict, counts: EntryCounts,
                 year: int) -> None:

@@ -56,30 +56,40 @@ class Profiling(StrictModel):
         return self
 
 
-AdmissionRule = Literal["open", "threshold", "ranking", "complementarity"]
+AdmissionRule = Literal["open", "threshold", "ranking", "complementarity", "contribution"]
 
 
 class Admission(Window):
     """Who may settle (PUG/APEA conditionality). The year's applicants are screened as a batch:
     ``open`` first come, first served; ``threshold`` score >= ``min_score``; ``ranking`` the best
     ``quota_per_year`` by score; ``complementarity`` by symbiosis potential, with a floor
-    ``min_symbiosis`` (and a quota when ``quota_per_year`` is set). Sector quotas and exclusions
-    (by ``sector_group``) apply under every rule. Outside its window the rule falls back to
-    ``open`` with no sector limits."""
+    ``min_symbiosis`` (and a quota when ``quota_per_year`` is set); ``contribution`` by the
+    exchange surplus the district would gain with the applicant (EUR/yr,
+    :mod:`simulation.policy.contribution`), with a floor ``min_contribution_eur_per_yr`` (and a
+    quota when ``quota_per_year`` is set). Sector quotas and exclusions (by ``sector_group``) apply
+    under every rule. Outside its window the rule falls back to ``open`` with no sector limits."""
 
     rule: AdmissionRule
     min_score: Score
     quota_per_year: sourced_int("firms/yr", ge=0, le=1_000_000) | None = None
     min_symbiosis: Score
+    min_contribution_eur_per_yr: sourced_number("EUR/yr", MAX_EUR, ge=0) | None = Field(
+        None, description="contribution rule: the least exchange surplus with the present firms an applicant must "
+                          "bring, EUR/yr (joint surplus per residue unit x quantity it could take or give)")
     sector_max_share: dict[str, Share] = Field(default_factory=dict)
     excluded_sectors: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _quota_for_ranking(self) -> Admission:
+    def _parameters_of_the_rule(self) -> Admission:
         if self.rule == "ranking" and self.quota_per_year is None:
             raise user_error("rule 'ranking' needs quota_per_year",
                              "add policy.admission.quota_per_year: <firms admitted per year>",
                              field="quota_per_year")
+        if self.rule == "contribution" and self.min_contribution_eur_per_yr is None:
+            raise user_error("rule 'contribution' needs min_contribution_eur_per_yr",
+                             "add policy.admission.min_contribution_eur_per_yr: <EUR/yr of exchange surplus "
+                             "with the present firms, 0 to rank without refusing>",
+                             field="min_contribution_eur_per_yr")
         return self
 
 

@@ -1,8 +1,9 @@
 """Admission rules: which of a year's applicants the plan lets in, in which order (PUG art. 34 LR 24/2017).
 
 The year's applicants are profiled (:mod:`simulation.policy.profiling`) and screened as a batch by
-the rule in force (open, threshold, ranking with a yearly quota, complementarity), then by sector
-quotas and exclusions. Rejected applicants settle elsewhere; each is counted by reason.
+the rule in force (open, threshold, ranking with a yearly quota, complementarity, contribution:
+the surplus the district would gain with the applicant, :mod:`simulation.policy.contribution`),
+then by sector quotas and exclusions. Rejected applicants settle elsewhere; each is counted by reason.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+import numpy as np
 
 from simulation.inputs.policy_schema import Admission
 from simulation.policy.profiling import Profile
@@ -59,7 +62,7 @@ class Application(NamedTuple):
     firm: int | None           # unique_id of the firm, when admitted
 
 
-def screen(rule: Admission, scores: Profile, year: int) -> Screening:
+def screen(rule: Admission, scores: Profile, year: int, contribution: np.ndarray | None = None) -> Screening:
     """The admission rule in force applied to a batch (indices in arrival order).
 
     ``open`` (and any year outside the rule's window): everyone, in arrival order.
@@ -67,6 +70,9 @@ def screen(rule: Admission, scores: Profile, year: int) -> Screening:
     ``ranking``: by decreasing score (ties by arrival), at most ``quota_per_year`` admitted.
     ``complementarity``: those whose symbiosis potential reaches ``min_symbiosis``, by
     decreasing symbiosis potential (ties by arrival), at most ``quota_per_year`` if set.
+    ``contribution``: those whose ``contribution`` (EUR/yr per applicant, needed by this rule only)
+    reaches ``min_contribution_eur_per_yr``, by decreasing contribution (ties by arrival), at most
+    ``quota_per_year`` if set.
     """
     arrival = list(range(len(scores.score)))
     if not rule.active(year) or rule.rule == "open":
@@ -76,8 +82,12 @@ def screen(rule: Admission, scores: Profile, year: int) -> Screening:
         return Screening(queue, set(arrival) - set(queue))
     if rule.rule == "ranking":
         return Screening(sorted(arrival, key=lambda k: (-scores.score[k], k)), quota=rule.quota_per_year)
-    eligible = [k for k in arrival if scores.symbiosis[k] >= rule.min_symbiosis]
-    return Screening(sorted(eligible, key=lambda k: (-scores.symbiosis[k], k)), set(arrival) - set(eligible),
+    if rule.rule == "contribution":
+        merit, floor = contribution, rule.min_contribution_eur_per_yr
+    else:
+        merit, floor = scores.symbiosis, rule.min_symbiosis
+    eligible = [k for k in arrival if merit[k] >= floor]
+    return Screening(sorted(eligible, key=lambda k: (-merit[k], k)), set(arrival) - set(eligible),
                      rule.quota_per_year)
 
 

@@ -53,10 +53,14 @@ def value_of(scenario, path: str) -> Any:
 
 def admission_rules(scenario) -> list[str]:
     """The admission rules a planner may pick: all of them, but ``ranking`` only when the scenario
-    sets ``policy.admission.quota_per_year`` (the rule admits the best applicants up to it)."""
+    sets ``policy.admission.quota_per_year`` (the rule admits the best applicants up to it), and
+    ``contribution`` only when it sets ``min_contribution_eur_per_yr`` (the rule's floor)."""
     rules = list(get_args(AdmissionRule))
-    if scenario.policy.admission.quota_per_year is None:
+    admission = scenario.policy.admission
+    if admission.quota_per_year is None:
         rules.remove("ranking")
+    if admission.min_contribution_eur_per_yr is None:
+        rules.remove("contribution")
     return rules
 
 
