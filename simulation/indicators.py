@@ -58,9 +58,12 @@ class YearLedger:
     co2_avoided_t: np.ndarray
     treated: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per resource, residue units
     service_firms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # in ≥ 1 service
+    utility_firms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # in ≥ 1 utility
+    accessory_firms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # ≥ 1 accessory
     services_active: int = 0
     service_memberships: int = 0
-    service_savings_eur: float = 0.0
+    service_savings_eur: float = 0.0  # members' saving less the public money in the services (EUR/yr)
+    service_public_eur: float = 0.0   # public money paid into the year's services (EUR/yr)
     service_co2_avoided_t: float = 0.0
     realised_gross_eur: float = float("nan")  # exchange surplus before fixed costs (symbiosis_efficiency)
     optimal_gross_eur: float = float("nan")   # the same for the year's optimal allocation
@@ -168,6 +171,10 @@ class YearView:
         linked = np.union1d(np.union1d(led.supplier, led.buyer), led.service_firms)
         return np.count_nonzero(np.isin(led.firm_uids, linked))
 
+    def covered(self, members: np.ndarray) -> float:
+        """Share of the firms present that are among ``members`` (firm unique_ids)."""
+        return _ratio(np.count_nonzero(np.isin(self.led.firm_uids, members)), self.n_firms)
+
     @cached_property
     def mat_contract(self) -> np.ndarray:
         return self.material[self.led.residue] if len(self.led.residue) else np.zeros(0, dtype=bool)
@@ -263,7 +270,15 @@ REGISTRY: tuple[Indicator, ...] = (
     Indicator("service_coverage", "territorial", "share", "share",
               "Shared-service coverage", "Copertura dei servizi condivisi",
               "firms in ≥ 1 shared service / firms",
-              lambda y: _ratio(np.count_nonzero(np.isin(y.led.firm_uids, y.led.service_firms)), y.n_firms)),
+              lambda y: y.covered(y.led.service_firms)),
+    Indicator("utility_service_coverage", "territorial", "share", "share",
+              "Shared-utility coverage", "Copertura delle utility condivise",
+              "firms in ≥ 1 shared utility (water, heat, wastewater: resource-based kinds) / firms",
+              lambda y: y.covered(y.led.utility_firms)),
+    Indicator("accessory_service_coverage", "territorial", "share", "share",
+              "Accessory-service coverage", "Copertura dei servizi accessori",
+              "firms in ≥ 1 accessory service (canteen, security, cleaning) / firms",
+              lambda y: y.covered(y.led.accessory_firms)),
     Indicator("shared_services_active", "territorial", "services", "count",
               "Shared services running", "Servizi condivisi attivi",
               "shared services running",
@@ -274,8 +289,12 @@ REGISTRY: tuple[Indicator, ...] = (
               lambda y: int(y.led.service_memberships)),
     Indicator("service_savings_eur", "territorial", "EUR/yr", "signed",
               "Savings from shared services (EUR/yr)", "Risparmi dai servizi condivisi (EUR/anno)",
-              "Σ members' stand-alone cost − payment",
+              "Σ members' stand-alone cost − payment − public money paid into the services",
               lambda y: float(y.led.service_savings_eur)),
+    Indicator("service_public_funding_eur", "territorial", "EUR/yr", "amount",
+              "Public money for shared services (EUR/yr)", "Fondi pubblici per i servizi condivisi (EUR/anno)",
+              "Σ services' co-funded capex γ·capex·CRF + the park manager's cost",
+              lambda y: float(y.led.service_public_eur)),
     Indicator("symbiosis_links", "symbiosis", "contracts", "count",
               "Symbiosis links", "Legami di simbiosi",
               "contracts that delivered in the year",

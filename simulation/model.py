@@ -25,7 +25,7 @@ from simulation.exchange.optimum import realised_and_optimal
 from simulation.exchange.search import Candidates, contract_keys, find_candidates, standing_contract_of
 from simulation.exchange.trust import TrustLedger
 from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure, model_reporters
-from simulation.random_streams import Process, RandomStreams
+from simulation.random_streams import LIFETIME, Process, RandomStreams, entity_keys
 from simulation.services.book import ServiceBook, ServiceYear
 from simulation.services.kinds import KindTerms, ServiceTerms
 from simulation.services.uses import FirmTraits
@@ -194,7 +194,8 @@ class EcoDistrictModel(mesa.Model):
         """Firms found, join and leave shared services on what the year's exchanges left over.
 
         Each firm compares its share of a service's cost with its stand-alone cost
-        (:meth:`Firm.accepts_service_share`); the coalition arithmetic over all firms is in
+        (:meth:`Firm.accepts_service_share`), priced at its own stand-alone prices
+        (:meth:`service_standalone_quantiles`); the coalition arithmetic over all firms is in
         :mod:`simulation.services`.
         """
         cat, settings, effects = self.catalogue, self.scenario.behaviour.services, self.authority.effects
@@ -203,13 +204,25 @@ class EcoDistrictModel(mesa.Model):
             site_area_m2=self.arch.site_area_m2[self.state.archetype],
             demand=self.state.demand,
             disposal_cost=effects.disposal_cost,
-            virgin_cost=effects.virgin_cost)
+            virgin_cost=effects.virgin_cost,
+            standalone_quantile=self.service_standalone_quantiles())
         terms = ServiceTerms(
             rule=settings.cost_share_rule, shapley_exact_max_members=settings.shapley_exact_max_members,
             shapley_permutations=settings.shapley_permutations,
             manager_active=self.facilitator.manages_services, manager_cost_eur=self.facilitator.park_manager_cost(),
             cofunding_share=effects.service_cofunding_share, accepts=Firm.accepts_service_share)
         return self.services.update(year, market, traits, terms, enabled=settings.enabled and bool(cat.services))
+
+    def service_standalone_quantiles(self) -> np.ndarray:
+        """(N, K): where each firm present (the year's positions) stands in each service kind's range
+        of stand-alone prices, a uniform number in (0, 1) (:meth:`KindTerms.standalone_unit_cost`).
+
+        Drawn once for the firm's life: keyed by its draw key and the kind, in year ``LIFETIME``, so
+        it is recomputed each year to the same number rather than kept on the Firm, and is the same
+        for the same firm in every scenario of a seed, whoever else is in the district.
+        """
+        keys = entity_keys(self.state.keys[:, None], np.arange(len(self.services.kinds)))
+        return self.streams.uniform(Process.SERVICE_STANDALONE, LIFETIME, keys)
 
     # ------------------------------------------------------------------ benchmark: the optimal allocation
     EFFICIENCY_YEARLY_UP_TO_FIRMS = 1000   # above this many firms, symbiosis_efficiency at checkpoints only

@@ -39,6 +39,11 @@ class Process(IntEnum):
     DISRUPTION = 6       # a contract broken in a year
     EXIT = 7             # background closure of a firm in a year
     MONITORING = 8       # a bound firm checked by the authority in a year
+    SERVICE_STANDALONE = 9  # a firm's stand-alone price of each service kind, once for its life (year LIFETIME)
+
+
+# The year argument of draws a firm makes once for its whole stay: no simulated year is 0.
+LIFETIME = 0
 
 
 # First part of a firm's draw key: incumbents are numbered in placement order, applicants by

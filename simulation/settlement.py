@@ -59,8 +59,10 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
         demand=demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
         supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
         distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
-        service_firms=state.uid[sy.in_service], services_active=sy.active,
-        service_memberships=sy.memberships, service_savings_eur=sy.savings_eur,
+        service_firms=state.uid[sy.in_service], utility_firms=state.uid[sy.in_utility],
+        accessory_firms=state.uid[sy.in_accessory], services_active=sy.active,
+        service_memberships=sy.memberships, service_savings_eur=sy.private_savings_eur,
+        service_public_eur=sy.public_eur,
         service_co2_avoided_t=float(sy.exchanged.sum(0) @ effects.disposal_co2 + sy.received.sum(0) @ cat.co2_virgin),
         outside_route=cat.routes.per_resource(cat.routes.kind, effects.outside_route, none=""))
     return ledger, profit

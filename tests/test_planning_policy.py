@@ -444,11 +444,12 @@ def test_two_firm_numbers_are_unchanged_without_commitments():
 
 def test_service_commitment_is_checked_through_the_services_book():
     """On the shipped baseline (shared services on), firms bound to join a canteen are fined exactly
-    when a canteen runs and they are not among its members."""
+    when a canteen runs and they are not among its members. Seed 1: a canteen runs from 2026 (with
+    each firm's own meal price, ODD §7.15, the seed-42 baseline founds none in these years)."""
     from simulation.inputs.scenario import load_scenario
     from tests.conftest import BASELINE
     raw = deep_merge(yaml.safe_load(BASELINE.read_text()), {
-        "years": {"start": 2026, "end": 2028}, "behaviour": {"exit": {"hazard_rate": 0}},
+        "seed": 1, "years": {"start": 2026, "end": 2028}, "behaviour": {"exit": {"hazard_rate": 0}},
         "policy": {"commitments": {"join_services": ["canteen"]},
                    "enforcement": {"interval_years": 1, "monitoring_probability": 1.0, "fine_eur": 1000}}})
     model = build_model(validate_scenario_data(raw, BASELINE))

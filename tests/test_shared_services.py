@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation.inputs.scenario import deep_merge, load_scenario, validate_scenario_data
+from simulation.random_streams import INCUMBENT, LIFETIME, Process, RandomStreams, entity_key, entity_keys
 from simulation.runs import build_model, run_scenario
 from tests.conftest import BASELINE, FIXTURES, run_checking_invariants
 
@@ -121,6 +122,10 @@ def test_members_leave_and_the_service_closes_when_shares_exceed_stand_alone_cos
     assert [row["shared_services_active"] for row in model.indicator_rows] == [1, 0]
     records = model.services.records()
     assert records.public_funding_eur.tolist() == [50_000.0]  # the manager's cost, on its only service
+    # public money is not a saving: 78,000 − 62,000 of the members, less the manager's 50,000
+    first = model.indicator_rows[0]
+    assert first["service_public_funding_eur"] == 50_000.0
+    assert first["service_savings_eur"] == pytest.approx(16_000 - 50_000)
 
 
 def test_public_cofunding_pays_part_of_the_capex(tmp_path):
@@ -131,6 +136,70 @@ def test_public_cofunding_pays_part_of_the_capex(tmp_path):
     members = members_by_archetype(model)
     assert sum(p for p, _ in members.values()) == pytest.approx(62_000 + 5_000)
     assert model.services.records().public_funding_eur[0] == pytest.approx(5_000)
+
+
+def test_cofunding_is_reported_as_public_money_not_as_savings(tmp_path):
+    # capex 100,000 over 10 years at 0 %: 10,000 EUR/yr. All three join either way (C = 72,000 or
+    # 67,000 < 78,000): the members pay 5,000 less with half the capex co-funded and keep it in their
+    # profits, but the district's saving stays 78,000 − 72,000 = 6,000; the 5,000 is public money.
+    rows, profits = {}, {}
+    for share in (0.0, 0.5):
+        model = three_firms(tmp_path, services={"capex": figure(100_000, "EUR")},
+                            policy={"service_cofunding": {"capex_share": share}})
+        model.step()
+        rows[share] = model.indicator_rows[0]
+        profits[share] = sum(f.profit_eur for f in model.firms())
+    assert rows[0.0]["service_members"] == rows[0.5]["service_members"] == 3
+    assert rows[0.0]["service_public_funding_eur"] == 0.0
+    assert rows[0.5]["service_public_funding_eur"] == pytest.approx(5_000)
+    assert rows[0.0]["service_savings_eur"] == pytest.approx(6_000)
+    assert rows[0.5]["service_savings_eur"] == pytest.approx(6_000)
+    assert profits[0.5] - profits[0.0] == pytest.approx(5_000)
+
+
+# A firm's own stand-alone price of the canteen, uniform in [4, 8] EUR a meal: for seed 1 the three
+# incumbents (placement order 0, 1, 2) draw the quantiles below, i.e. 4.1513, 7.4760 and 4.7251 EUR a meal.
+DRAWN = {"large": 0.03781324, "medium": 0.86898856, "small": 0.18127019}
+
+
+def test_a_firm_whose_own_standalone_price_is_below_its_share_stays_out(tmp_path):
+    """With F = 3,500 the canteen costs C(Q) = 3,500 + 4·Q. All three: 55,500 / 13,000 = 4.2692 EUR a
+    meal is above the large firm's 4.1513, so it leaves; the other two pay 4.2692 < 4.7251 and < 7.4760.
+    Medium and small alone: (3,500 + 4 × 7,000) / 7,000 = 4.5 EUR a meal, still below both their prices:
+    payments 22,500 and 9,000, stand-alone costs 5,000 × 7.4760 and 2,000 × 4.7251."""
+    model = three_firms(tmp_path, services={
+        "fixed_cost": figure(3_500, "EUR/yr"),
+        "standalone_cost_range": {"low": figure(4, "EUR/meals"), "high": figure(8, "EUR/meals")}})
+    model.step()
+    incumbents = np.array([entity_key(INCUMBENT, k) for k in range(3)], dtype=np.uint64)
+    quantiles = RandomStreams(1).uniform(Process.SERVICE_STANDALONE, LIFETIME, entity_keys(incumbents, 0))
+    np.testing.assert_allclose(quantiles, list(DRAWN.values()), atol=1e-8)
+    price = {a: 4 + 4 * q for a, q in zip(DRAWN, quantiles.tolist())}
+    members = members_by_archetype(model)
+    assert set(members) == {"medium", "small"}
+    assert members["medium"] == pytest.approx((22_500.0, 5_000 * price["medium"]), rel=1e-12)
+    assert members["small"] == pytest.approx((9_000.0, 2_000 * price["small"]), rel=1e-12)
+    assert model.indicator_rows[0]["accessory_service_coverage"] == pytest.approx(2 / 3)
+    assert model.indicator_rows[0]["utility_service_coverage"] == 0.0
+
+
+def test_standalone_draws_are_fixed_per_firm_and_seed():
+    """The same seed draws the same prices every year; another seed others; and a firm added to the
+    district leaves every other firm's draw as it was (draws are keyed by firm, not by order)."""
+    def quantiles(**changes):
+        model = three_firms(**changes)
+        model.step()
+        first = dict(zip(model.state.keys.tolist(), model.service_standalone_quantiles()[:, 0].tolist()))
+        model.step()
+        assert dict(zip(model.state.keys.tolist(), model.service_standalone_quantiles()[:, 0].tolist())) == first
+        return first
+
+    reference = quantiles()
+    assert quantiles() == reference
+    assert quantiles(seed=2).keys() == reference.keys() and quantiles(seed=2) != reference
+    extra = {"incumbents": [{"archetype": a, "count": 1} for a in ("large", "medium", "small", "small")]}
+    larger = quantiles(firms=extra)
+    assert len(larger) == 4 and {k: larger[k] for k in reference} == reference
 
 
 @pytest.mark.parametrize("exponent, falls", [(0.6, True), (1.0, False)])
@@ -272,6 +341,10 @@ def test_random_services_are_individually_rational_and_within_capacity(case, tmp
      "services.canteen.demand.resources.0", ("unknown resource 'feldspr'", "did you mean feldspar")),
     ({"variable_cost": figure(4, "EUR/t")}, "services.canteen.variable_cost", ("EUR/meals",)),
     ({"scale_exponent": figure(0.7, "exponent")}, "services.canteen.reference_quantity", ("reference_quantity",)),
+    ({"standalone_cost_range": {"low": figure(7, "EUR/meals"), "high": figure(8, "EUR/meals")}},
+     "services.canteen.standalone_cost_range", ("outside", "low <= standalone_cost <= high")),
+    ({"standalone_cost_range": {"low": figure(4, "EUR/m2"), "high": figure(8, "EUR/meals")}},
+     "services.canteen.standalone_cost_range.low", ("EUR/meals",)),
     ({"reach": {"max_distance": figure(1, "km"), "connection_cost_per_m": figure(1, "EUR/m"),
                 "lifetime": figure(1, "yr")}}, "services.canteen.reach", ("accessory",)),
 ])

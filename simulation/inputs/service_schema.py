@@ -33,6 +33,18 @@ class ServiceDemand(StrictModel):
     per_unit: Sourced | None = Field(None, description="service units per person, m2 or firm and year")
 
 
+class StandaloneRange(StrictModel):
+    """How far firms' stand-alone prices of a non-resource kind spread (EUR per service unit).
+
+    Firms do not all pay the same alone: a meal voucher, a patrol contract or a cleaning contract
+    is priced firm by firm. Each firm's price is drawn once, uniform between ``low`` and ``high``
+    (docs/ODD.md §7.15, *Uses*); the kind's ``standalone_cost`` lies in the range.
+    """
+
+    low: Sourced = Field(description="lowest stand-alone price, EUR per unit")
+    high: Sourced = Field(description="highest stand-alone price, EUR per unit")
+
+
 class ServiceReach(StrictModel):
     """A pipe-bound utility: members lie within ``max_distance`` of the hub and pay their connection."""
 
@@ -73,6 +85,8 @@ class ServiceKind(StrictModel):
     unit: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$", description="unit of the quantity served")
     demand: ServiceDemand
     standalone_cost: Sourced | None = Field(None, description="non-resource bases: EUR per unit bought alone")
+    standalone_cost_range: StandaloneRange | None = Field(
+        None, description="non-resource bases: firms' stand-alone prices spread uniformly over it (EUR per unit)")
     fixed_cost: Sourced = Field(description="EUR/yr")
     coordination_cost: Sourced = Field(description="EUR/yr of running the consortium without a park manager")
     capex: Sourced = Field(description="EUR, annualised over lifetime at the scenario's discount rate")
@@ -93,7 +107,8 @@ class ServiceKind(StrictModel):
             if not d.resources:
                 raise user_error(f"basis {d.basis} needs the resources it takes", "list resource ids",
                                  field="demand.resources")
-            for what, value in (("demand.per_unit", d.per_unit), ("standalone_cost", self.standalone_cost)):
+            for what, value in (("demand.per_unit", d.per_unit), ("standalone_cost", self.standalone_cost),
+                                ("standalone_cost_range", self.standalone_cost_range)):
                 if value is not None:
                     raise user_error(f"{what} does not apply to basis {d.basis}: the stand-alone cost is the "
                                      "resource's price of the year", f"remove {what}", field=what)
@@ -108,6 +123,7 @@ class ServiceKind(StrictModel):
             check_unit(self.standalone_cost, f"EUR/{u}", "standalone_cost")
             check_non_negative(d.per_unit, "demand.per_unit")
             check_non_negative(self.standalone_cost, "standalone_cost")
+            self._check_range()
         for what, expected in (("fixed_cost", "EUR/yr"), ("coordination_cost", "EUR/yr"), ("capex", "EUR"),
                                ("lifetime", "yr"), ("variable_cost", f"EUR/{u}"),
                                ("reference_quantity", f"{u}/yr"), ("scale_exponent", "exponent"),
@@ -158,6 +174,18 @@ class ServiceKind(StrictModel):
                     raise user_error(f"returns.{what} must be a share in [0, 1]", "e.g. 0.8 for 80 %",
                                      field=f"returns.{what}")
         return self
+
+    def _check_range(self) -> None:
+        r = self.standalone_cost_range
+        if r is None:
+            return
+        for what in ("low", "high"):
+            check_unit(getattr(r, what), f"EUR/{self.unit}", f"standalone_cost_range.{what}")
+            check_non_negative(getattr(r, what), f"standalone_cost_range.{what}")
+        if not r.low.value <= self.standalone_cost.value <= r.high.value:
+            raise user_error(f"standalone_cost {self.standalone_cost.value:g} lies outside standalone_cost_range "
+                             f"[{r.low.value:g}, {r.high.value:g}]", "give low <= standalone_cost <= high",
+                             field="standalone_cost_range")
 
     @property
     def pipe_bound(self) -> bool:

@@ -59,18 +59,29 @@ class ServiceYear:
     treated: np.ndarray          # (N, R) residue units treated and discharged by a service
     exchanged: np.ndarray        # (N, R) residue units reused through a service
     received: np.ndarray         # (N, R) input units received from a service
-    in_service: np.ndarray       # (N,) bool
+    in_utility: np.ndarray       # (N,) bool: member of a utility (resource-based kinds)
+    in_accessory: np.ndarray     # (N,) bool: member of an accessory service (employees, plot area, firm)
     active: int = 0
     memberships: int = 0
+    public_eur: float = 0.0      # EUR: public money paid into the year's services (services.csv public_funding_eur)
 
     @classmethod
     def empty(cls, n: int, n_res: int) -> ServiceYear:
         return cls(np.zeros(n), np.zeros((n, n_res)), np.zeros((n, n_res)), np.zeros((n, n_res)),
-                   np.zeros(n, dtype=bool))
+                   np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
 
     @property
-    def savings_eur(self) -> float:
-        return float(self.saving.sum())
+    def in_service(self) -> np.ndarray:
+        """(N,) bool: member of at least one service."""
+        return self.in_utility | self.in_accessory
+
+    @property
+    def private_savings_eur(self) -> float:
+        """The members' saving without the public money in it, EUR: their stand-alone costs minus
+        their payments, less the co-funded capex and the park manager's cost that lowered those
+        payments. A firm's profit keeps the whole of its saving (``saving``): it did receive the
+        transfer; only the district's measure of what services save leaves public money out."""
+        return float(self.saving.sum()) - self.public_eur
 
 
 # What is stored per service and year; the rest of a services.csv row comes from the service and its kind.
@@ -180,6 +191,8 @@ class ServiceBook:
             self._book_services(kind, year, proposal, ev, market, manager_share)
         result.active = active_count
         result.memberships = sum(len(p.svc) for _, p, _ in evaluated)
+        result.public_eur = sum(float(ev.public.sum()) for _, _, ev in evaluated if ev is not None) + (
+            manager_share * active_count)
         self._claims = {}
         for table, old in before.items():
             taken = old - getattr(market, table)
@@ -204,7 +217,7 @@ class ServiceBook:
         """Per-firm flows and savings of the year; take what the kind used out of the market."""
         pos = p.pos
         np.add.at(result.saving, pos, ev.saving)
-        result.in_service[pos] = True
+        (result.in_utility if kind.service_class == "utility" else result.in_accessory)[pos] = True
         if kind.basis in ("residue", "input"):
             split = np.divide(uses.u_res[pos], uses.u[pos][:, None], out=np.zeros((len(pos), len(kind.resources))),
                               where=uses.u[pos][:, None] > 0)

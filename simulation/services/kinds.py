@@ -49,10 +49,23 @@ class KindTerms:
     return_input: int = -1       # wastewater plant: input it returns, share of Q, max share of a taker's demand
     return_share: float = 0.0
     return_max_share: float = 0.0
+    standalone_range: tuple[float, float] | None = None  # EUR per unit, low and high (non-resource bases)
 
     @property
     def pipe_bound(self) -> bool:
         return math.isfinite(self.reach_km)
+
+    def standalone_unit_cost(self, quantile: np.ndarray | None) -> np.ndarray | float:
+        """EUR per unit each firm pays when it buys the service alone (non-resource bases).
+
+        ``quantile`` (in [0, 1], one per firm) places each firm in the kind's range, uniformly:
+        ``low + (high − low) · quantile``. Without a range, or without quantiles (firms that were
+        not drawn, as profiled firms in matchmaking), every firm pays ``standalone_cost``.
+        """
+        if quantile is None or self.standalone_range is None:
+            return self.standalone_cost
+        low, high = self.standalone_range
+        return low + (high - low) * quantile
 
     def variable_cost(self, q: np.ndarray) -> np.ndarray:
         """``v·Q_ref·(Q/Q_ref)^b`` EUR/yr (``v·Q`` when ``b = 1``); 0 for ``Q = 0``."""
@@ -77,6 +90,9 @@ class KindTerms:
             if kind.returns is not None:
                 extra.update(return_input=catalogue.index(kind.returns.input),
                              return_share=kind.returns.share.value, return_max_share=kind.returns.max_share.value)
+            if kind.standalone_cost_range is not None:
+                extra.update(standalone_range=(kind.standalone_cost_range.low.value,
+                                               kind.standalone_cost_range.high.value))
             reach = kind.reach
             kinds.append(cls(
                 index=k, id=kid, service_class=kind.service_class, unit=kind.unit, basis=kind.demand.basis,

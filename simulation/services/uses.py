@@ -2,7 +2,8 @@
 
 The use is what the firm would otherwise treat or buy by itself: its left-over residue (priced at
 this year's disposal cost) or input demand (at the virgin cost), or a quantity from its employees,
-plot area or mere presence (at the kind's stand-alone cost). Heat sources (feeders) and takers of
+plot area or mere presence (at the firm's own stand-alone price of the kind, drawn once in the kind's
+range: :meth:`KindTerms.standalone_unit_cost`). Heat sources (feeders) and takers of
 returned water are read here too (docs/ODD.md §7.15, *Uses*).
 """
 
@@ -25,6 +26,9 @@ class FirmTraits:
     demand: np.ndarray           # (N, R) input demand of the year (for returned water's max share)
     disposal_cost: np.ndarray    # (R,) EUR/unit this year
     virgin_cost: np.ndarray      # (R,) EUR/unit this year
+    # (N, K) each firm's place in each kind's stand-alone price range, in (0, 1), drawn once for its
+    # life (EcoDistrictModel.service_standalone_quantiles); None: every firm pays the kind's standalone_cost
+    standalone_quantile: np.ndarray | None = None
 
 
 @dataclass
@@ -75,7 +79,8 @@ class Uses:
         else:
             basis = {"employees": traits.employees, "plot_area": traits.site_area_m2, "firm": np.ones(n)}[kind.basis]
             u = basis * kind.per_unit
-            return cls(u, u * kind.standalone_cost, u_res, zero, zero, 0.0, 0.0)
+            quantile = None if traits.standalone_quantile is None else traits.standalone_quantile[:, kind.index]
+            return cls(u, u * kind.standalone_unit_cost(quantile), u_res, zero, zero, 0.0, 0.0)
         if kind.return_input >= 0:
             i = kind.return_input
             w = np.maximum(np.minimum(market.input_left[:, i], kind.return_max_share * traits.demand[:, i]), 0.0)
