@@ -252,7 +252,6 @@ class EcoDistrictModel(mesa.Model):
         self.service_year = None  # per-firm arrays of the year: not kept beyond settlement
         firms = self.firms()
         ledger, profit = settle_year(year, self.state, self.contracts, self.world, self.authority.effects, sy,
-                                     self.arch.margin_eur, self.arch.reference_cost_eur,
                                      jobs=sum(f.employees for f in firms), occupied_share=self.plots.occupied_share())
         Firm.book_profits(firms, profit, self.authority.effects.fines_due_eur)
         c = self.contracts

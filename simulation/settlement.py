@@ -2,8 +2,10 @@
 
 Each firm's resource costs this year (disposal and virgin bills, its payments for exchanges, less
 what shared services spare it) are compared with its reference costs (catalogue prices, no
-exchange, no policy), where its operating margin is observed: ``profit = output · margin −
-(cost − reference)``, EUR/yr. The money of an exchange is :mod:`simulation.exchange.surplus`'s.
+exchange, no policy), where its operating margin is observed; the archetype passes the share
+``pass_through`` of what the price instruments add to its outside routes and virgin purchases on
+to its output price: ``profit = output · margin − (cost − reference) + pass_through · instrument
+cost``, EUR/yr (docs/ODD.md §7.9). The money of an exchange is :mod:`simulation.exchange.surplus`'s.
 Flows through services count too: residue reused through a service is ``exchanged``, the rest of
 what services handle ``treated``, inputs they deliver ``received``.
 """
@@ -22,10 +24,9 @@ from simulation.year_state import YearState
 
 
 def settle_year(year: int, state: YearState, contracts: ContractBook, world: World, effects: PolicyEffects,
-                sy: ServiceYear, margin_eur: np.ndarray, reference_cost_eur: np.ndarray, *, jobs: int,
-                occupied_share: float) -> tuple[YearLedger, np.ndarray]:
+                sy: ServiceYear, *, jobs: int, occupied_share: float) -> tuple[YearLedger, np.ndarray]:
     """The year's ledger (flows per resource, delivering contracts, services) and each firm's profit
-    before fines (EUR/yr, per position). ``margin_eur`` and ``reference_cost_eur`` are per archetype."""
+    before fines (EUR/yr, per position)."""
     cat, subs, tr = world.catalogue, world.subs, world.transport
     n, n_res = len(state), len(cat.resource_ids)
     c = contracts
@@ -45,8 +46,15 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
     # an accessory service alone).
     cost = (disposed @ effects.disposal_cost + virgin @ effects.virgin_cost
             + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n)) - sy.saving
-    reference = state.output * reference_cost_eur[state.archetype]
-    profit = state.output * margin_eur[state.archetype] - (cost - reference)
+    arch = world.archetypes
+    reference = state.output * arch.reference_cost_eur[state.archetype]
+    # What the plan's price instruments add to the firm's outside routes and virgin purchases (the
+    # landfill tax and the routes it makes a residue take, the levy): the archetype's sourced share
+    # of it is passed on to its output price; the rest, and every exchange, comes out of the margin.
+    instrument_cost = (disposed @ (effects.disposal_cost - cat.routes.cheapest_cost(n_res))
+                       + virgin @ (effects.virgin_cost - cat.virgin_price))
+    profit = (state.output * arch.margin_eur[state.archetype] - (cost - reference)
+              + arch.pass_through[state.archetype] * instrument_cost)
 
     surplus = q * unit_surplus(s, dist, subs, tr, effects) - c.fixed_cost[rows]
     co2 = co2_avoided_t(q, s, dist, effects.disposal_co2, cat.co2_virgin, subs, tr)

@@ -104,18 +104,20 @@ class ArchetypeArrays:
     site_area_m2: np.ndarray       # plot area needed
     margin_eur: np.ndarray         # turnover × operating margin, EUR/yr at activity 1
     reference_cost_eur: np.ndarray  # resource costs at catalogue prices, no exchange, no policy, EUR/yr
+    pass_through: np.ndarray       # share of the price instruments' cost passed on to the output price
 
     @classmethod
     def from_catalogue(cls, cat: Catalogue) -> ArchetypeArrays:
         arch = [cat.archetypes[a] for a in cat.archetype_ids]
-        routes = cat.routes
-        outside_cost = routes.per_resource(routes.cost, routes.cheapest(routes.cost, len(cat.resource_ids)))
+        outside_cost = cat.routes.cheapest_cost(len(cat.resource_ids))
         return cls(np.array([a.radius_of_action.value for a in arch]), np.array([a.employees.value for a in arch]),
                    np.array([a.plot_area.value for a in arch]),
                    np.array([a.turnover.value * a.operating_margin.value for a in arch]),
                    # the margin is observed at these costs: catalogue prices (each residue's cheapest
                    # outside route before tax), no exchanges, no policy
-                   cat.outputs @ outside_cost + cat.inputs @ cat.virgin_price)
+                   cat.outputs @ outside_cost + cat.inputs @ cat.virgin_price,
+                   np.array([a.cost_pass_through.value if a.cost_pass_through is not None else 0.0
+                             for a in arch]))
 
 
 @dataclass(frozen=True)

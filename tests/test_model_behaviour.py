@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -203,3 +204,27 @@ def test_a_contract_grows_when_the_buyer_needs_more_by_top_ups_and_at_renewal():
     assert c.delivered[0] == pytest.approx(1000) and c.status[0] == Status.ACTIVE and c.renewals[0] == 2
     model.step()
     assert c.quantity[0] == pytest.approx(1000) and c.top_ups[0] == 1
+
+
+def test_a_levy_lowers_profit_by_the_unpassed_share_of_its_cost_only(tmp_path):
+    """A 10 EUR/t levy on feldspar in the two-firm case. The press buys 4,250 t virgin (5,000 less
+    the 750 t of scrap): the levy costs it 42,500 EUR/yr. The exchange's surplus rises by
+    750 × 10 = 7,500, which the Nash price splits: the scrap price rises by 5 EUR/t, 3,750 EUR/yr
+    more paid by the press (an exchange is never passed on). Passing on 60 % of the levy, its profit
+    falls by 0.4 × 42,500 + 3,750 = 20,750 EUR/yr; passing on nothing, by 42,500 + 3,750 = 46,250."""
+    for name in ("scenario.yaml", "resources.yaml"):
+        shutil.copy(TWO_FIRMS.parent / name, tmp_path / name)
+    archetypes = yaml.safe_load((TWO_FIRMS.parent / "archetypes.yaml").read_text())
+    archetypes["archetypes"]["press"]["cost_pass_through"] = {"value": 0.6, "unit": "share",
+                                                              "source": "assumption: test figure"}
+    (tmp_path / "archetypes.yaml").write_text(yaml.safe_dump(archetypes))
+
+    def press_profit(scenario: Path, levy: float) -> float:
+        raw = deep_merge(yaml.safe_load(scenario.read_text()), {"policy": {"virgin_levy": {"eur_per_t": levy}}})
+        model = build_model(validate_scenario_data(raw, scenario))
+        model.step()
+        return next(f.profit_eur for f in model.firms() if model.catalogue.archetype_ids[f.archetype] == "press")
+
+    passing = tmp_path / "scenario.yaml"
+    assert press_profit(passing, 10) - press_profit(passing, 0) == pytest.approx(-20_750)
+    assert press_profit(TWO_FIRMS, 10) - press_profit(TWO_FIRMS, 0) == pytest.approx(-46_250)

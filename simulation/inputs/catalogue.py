@@ -151,6 +151,11 @@ class OutsideRoutes:
         chosen[self.resource[order][first]] = order[first]
         return chosen
 
+    def cheapest_cost(self, n_resources: int) -> np.ndarray:
+        """Per resource, the cost of its cheapest route before any tax, EUR/unit (0 for an input
+        only): the outside cost at catalogue prices, where archetypes' margins are observed."""
+        return self.per_resource(self.cost, self.cheapest(self.cost, n_resources))
+
     @staticmethod
     def per_resource(values: np.ndarray, chosen: np.ndarray, none=0.0) -> np.ndarray:
         """``values`` (K,) of each resource's ``chosen`` route, ``none`` for a resource with no

@@ -248,6 +248,10 @@ class Archetype(StrictModel):
     radius_of_action: Sourced = Field(description="distance within which it knows partners, km")
     turnover: Sourced = Field(description="yearly turnover at activity 1, EUR/yr")
     operating_margin: Sourced = Field(description="EBITDA share of turnover at reference prices")
+    cost_pass_through: Sourced | None = Field(
+        None, description="share of a change in its disposal and virgin-input costs caused by the plan's "
+                          "price instruments that the firm passes on to its output price (share; absent: "
+                          "none, the margin absorbs the whole change)")
     inputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly demand per resource")
     outputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly residues per resource")
 
@@ -263,6 +267,11 @@ class Archetype(StrictModel):
         for figure, what in ((self.plot_area, "plot_area"), (self.radius_of_action, "radius_of_action")):
             if figure.value <= 0:
                 raise user_error(f"{what} must be positive", "give a value > 0", field=what)
+        if self.cost_pass_through is not None:
+            check_unit(self.cost_pass_through, "share", "cost_pass_through")
+            if not 0 <= self.cost_pass_through.value <= 1:
+                raise user_error("cost_pass_through must be a share between 0 and 1",
+                                 "e.g. 0.7 for 70 % passed on", field="cost_pass_through")
         if not -1 < self.operating_margin.value < 1:
             raise user_error("operating_margin must be a share between -1 and 1", "e.g. 0.08 for 8 %",
                              field="operating_margin")

@@ -282,7 +282,7 @@ def _common_prefix(a: str, b: str) -> int:
 def reference_archetype(f: int, profiles: FirmProfiles, catalogue: Catalogue,
                         chosen: dict[str, str]) -> str | None:
     """The archetype lending firm ``f`` what its profile does not say (plot area, radius of action,
-    turnover per employee, operating margin).
+    turnover per employee, operating margin, cost pass-through).
 
     ``chosen`` (the scenario's ``firms.profile_defaults.reference_archetypes``) maps a firm name or
     a sector code to an archetype id; the firm's name is looked up first. Otherwise the archetype
@@ -359,6 +359,8 @@ def profiled_archetypes(profiles: FirmProfiles, catalogue: Catalogue, chosen: di
                 turnover=Sourced(value=ref.turnover.value * scale, unit="EUR/yr",
                                  source=f"{why}, turnover per employee"),
                 operating_margin=ref.operating_margin.model_copy(update={"source": f"{why}"}),
+                cost_pass_through=(None if ref.cost_pass_through is None
+                                   else ref.cost_pass_through.model_copy(update={"source": f"{why}"})),
                 inputs=flows(profiles.inputs), outputs=flows(profiles.outputs)))
         except ValidationError as exc:  # a plot area or turnover scaled beyond a bound
             first = problems_from_validation_error(exc, scenario_file)[0]
