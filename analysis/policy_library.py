@@ -40,7 +40,10 @@ from simulation.sweeps.runner import Failure, runner
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "formigine_baseline.yaml"
-OUTCOMES = ("circular_input_rate", "landfill_diversion_rate", "symbiosis_links", "firms", "jobs")
+# What a lever does to the cycles (tonnes exchanged and landfilled, the circular input rate, the
+# in-area share), to the district (firms) and to the public purse (issue 12, acceptance 3).
+OUTCOMES = ("byproduct_exchanged_t", "waste_landfilled_t", "circular_input_rate", "local_closure_rate", "firms",
+            "public_balance_eur")
 TOTALS = ("applicants", "admitted", "rejected_rule", "rejected_sector", "rejected_no_plot", "excluded", "fines_eur",
           "land_discount_eur")
 STRICT, WEAK = "commitments_strict_enforcement", "commitments_weak_enforcement"
@@ -142,9 +145,16 @@ def _questions(path: Path) -> str:
     return " ".join(re.findall(r"[^.?!]*\?", text)).strip()
 
 
+def _number_format(outcome: str, signed: bool) -> str:
+    """Shares with 3 decimals, counts of firms with 1, tonnes and euros whole with thousands separators."""
+    sign = "+" if signed else ""
+    if outcome.endswith("_rate"):
+        return f"{{:{sign}.3f}}"
+    return f"{{:{sign}.1f}}" if outcome in ("firms", "jobs", "symbiosis_links") else f"{{:{sign},.0f}}"
+
+
 def _cell(row: pd.Series, outcome: str) -> str:
-    digits = 3 if outcome in ("circular_input_rate", "landfill_diversion_rate") else 1
-    fmt = f"{{:+.{digits}f}}"
+    fmt = _number_format(outcome, signed=True)
     text = f"{fmt.format(row.mean_difference)} [{fmt.format(row.ci_low)}, {fmt.format(row.ci_high)}]"
     return f"**{text}**" if row.verdict in (HIGHER, LOWER) else text
 
@@ -158,8 +168,7 @@ def markdown(diffs: pd.DataFrame, runs: pd.DataFrame, paths: dict[str, Path], ba
              f"t-test rejects at 5 % and the interval excludes 0; otherwise not distinguishable from the "
              f"baseline. Reproduce with `{command}`.", "",
              "Baseline means (final year): " + ", ".join(
-                 f"`{o}` {base[o].mean():.3f}" if o.endswith("rate") else f"`{o}` {base[o].mean():.1f}"
-                 for o in OUTCOMES) + ".", "",
+                 f"`{o}` " + _number_format(o, signed=False).format(base[o].mean()) for o in OUTCOMES) + ".", "",
              "| scenario | policy question | Δ " + " | Δ ".join(f"`{o}`" for o in OUTCOMES) + " |",
              "|---|---|" + "---|" * len(OUTCOMES)]
     against = diffs[diffs.reference == baseline]

@@ -68,6 +68,12 @@ class YearLedger:
     realised_gross_eur: float = float("nan")  # exchange surplus before fixed costs (symbiosis_efficiency)
     optimal_gross_eur: float = float("nan")   # the same for the year's optimal allocation
     outside_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # per resource
+    # public money of the year, EUR/yr: collected (landfill tax, levy, truck tax) and paid (exchange support)
+    landfill_tax_eur: float = 0.0
+    virgin_levy_eur: float = 0.0
+    truck_tax_eur: float = 0.0
+    exchange_support_eur: float = 0.0
+    exchange_tax_forgone_eur: float = 0.0   # landfill tax and levy the exchanges avoid, less their truck tax
 
     def flow(self, name: str) -> np.ndarray:
         """One of :data:`FLOW_QUANTITIES` per resource: a field, or what left by one outside route."""
@@ -317,8 +323,14 @@ REGISTRY: tuple[Indicator, ...] = (
               lambda y: cyclicity(y.led.supplier, y.led.buyer)),
     Indicator("net_savings_eur", "symbiosis", "EUR/yr", "signed",
               "Net savings (EUR/yr)", "Risparmi netti (EUR/anno)",
-              "Σ contracts q·unit surplus − fixed yearly cost",
+              "Σ contracts q·unit surplus − fixed yearly cost: the firms' private gain, public money included",
               lambda y: float(y.led.surplus_eur.sum())),
+    Indicator("social_surplus_eur", "symbiosis", "EUR/yr", "signed",
+              "Surplus net of public money (EUR/yr)", "Surplus al netto del denaro pubblico (EUR/anno)",
+              "net_savings_eur − public money in the exchanges (subsidy, public shares of treatment and pipes) "
+              "− landfill tax and levy they avoid + truck tax they pay: the resources exchanges save, "
+              "transfers netted out",
+              lambda y: float(y.led.surplus_eur.sum()) - y.led.exchange_support_eur - y.led.exchange_tax_forgone_eur),
     Indicator("symbiosis_efficiency", "symbiosis", "share", "share",
               "Symbiosis efficiency", "Efficienza della simbiosi",
               "realised / optimal exchange surplus before fixed costs",
@@ -363,6 +375,28 @@ REGISTRY: tuple[Indicator, ...] = (
               "Land discounts (EUR)", "Sconti sul prezzo dei lotti (EUR)",
               "land-price discounts granted to admitted high scorers",
               lambda y: y.entry.land_discount_eur),
+    Indicator("landfill_tax_paid_eur", "public", "EUR/yr", "amount",
+              "Landfill tax paid (EUR/yr)", "Tributo di discarica versato (EUR/anno)",
+              "Σ_r landfilled[r] × landfill tax of its route (what the region collects)",
+              lambda y: y.led.landfill_tax_eur),
+    Indicator("virgin_levy_paid_eur", "public", "EUR/yr", "amount",
+              "Levy on virgin inputs paid (EUR/yr)", "Imposta sulle materie vergini versata (EUR/anno)",
+              "Σ_i virgin[i] × levy",
+              lambda y: y.led.virgin_levy_eur),
+    Indicator("truck_tax_paid_eur", "public", "EUR/yr", "amount",
+              "Truck tax paid (EUR/yr)", "Tassa sul trasporto su gomma versata (EUR/anno)",
+              "Σ contracts q × truck tax × d",
+              lambda y: y.led.truck_tax_eur),
+    Indicator("exchange_support_eur", "public", "EUR/yr", "amount",
+              "Public support to exchanges (EUR/yr)", "Sostegno pubblico agli scambi (EUR/anno)",
+              "Σ contracts q × (subsidy + treatment × public share) + pipe capex per year × public share",
+              lambda y: y.led.exchange_support_eur),
+    Indicator("public_balance_eur", "public", "EUR/yr", "signed",
+              "Public balance of the plan (EUR/yr)", "Saldo pubblico del piano (EUR/anno)",
+              "landfill tax + levy + truck tax + fines − exchange support − service co-funding and park "
+              "manager − land discounts",
+              lambda y: (y.led.landfill_tax_eur + y.led.virgin_levy_eur + y.led.truck_tax_eur + y.enforcement.fines_eur
+                         - y.led.exchange_support_eur - y.led.service_public_eur - y.entry.land_discount_eur)),
 )
 
 BY_NAME = {i.name: i for i in REGISTRY}

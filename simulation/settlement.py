@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.exchange.contracts import ContractBook
-from simulation.exchange.surplus import co2_avoided_t, unit_surplus, yearly_payments
+from simulation.exchange.surplus import co2_avoided_t, public_money, unit_surplus, yearly_payments
 from simulation.indicators import YearLedger
 from simulation.policy.effects import PolicyEffects
 from simulation.services.book import ServiceYear
@@ -57,6 +57,8 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
               + arch.pass_through[state.archetype] * instrument_cost)
 
     surplus = q * unit_surplus(s, dist, subs, tr, effects) - c.fixed_cost[rows]
+    levy = effects.virgin_cost - cat.virgin_price
+    support_paid, tax_forgone = public_money(s, dist, q, subs, tr, effects, levy)
     co2 = co2_avoided_t(q, s, dist, effects.disposal_co2, cat.co2_virgin, subs, tr)
     disposed = np.maximum(disposed - sy.exchanged - sy.treated, 0.0)
     virgin = np.maximum(virgin - sy.received, 0.0)
@@ -72,5 +74,9 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
         service_memberships=sy.memberships, service_savings_eur=sy.private_savings_eur,
         service_public_eur=sy.public_eur,
         service_co2_avoided_t=float(sy.exchanged.sum(0) @ effects.disposal_co2 + sy.received.sum(0) @ cat.co2_virgin),
-        outside_route=cat.routes.per_resource(cat.routes.kind, effects.outside_route, none=""))
+        outside_route=cat.routes.per_resource(cat.routes.kind, effects.outside_route, none=""),
+        landfill_tax_eur=float(disposed.sum(0) @ effects.landfill_tax),
+        virgin_levy_eur=float(virgin.sum(0) @ levy), truck_tax_eur=float(
+            (q * effects.transport_surcharge[r] * dist).sum()),
+        exchange_support_eur=float(support_paid.sum()), exchange_tax_forgone_eur=float(tax_forgone.sum()))
     return ledger, profit

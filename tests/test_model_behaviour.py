@@ -228,3 +228,19 @@ def test_a_levy_lowers_profit_by_the_unpassed_share_of_its_cost_only(tmp_path):
     passing = tmp_path / "scenario.yaml"
     assert press_profit(passing, 10) - press_profit(passing, 0) == pytest.approx(-20_750)
     assert press_profit(TWO_FIRMS, 10) - press_profit(TWO_FIRMS, 0) == pytest.approx(-46_250)
+
+
+def test_public_accounts_and_the_surplus_net_of_transfers_by_hand():
+    """Two-firm case, E-R inert tax 9 EUR/t and an exchange subsidy of 10 EUR/t. The region collects
+    250 t × 9 = 2,250 of landfill tax and pays 750 × 10 = 7,500: balance −5,250 EUR/yr. The firms
+    gain 750 × (80.84 + 10) − 1,000 = 67,130; without the subsidy and the tax the 750 t avoid
+    (750 × 9), the exchange saves 750 × (25 + 60 − 5.16 − 8) − 1,000 = 52,880."""
+    model = two_firms(policy={"exchange_subsidy": {"eur_per_t": 10}})
+    model.step()
+    year = model.indicator_rows[0]
+    assert year["landfill_tax_paid_eur"] == pytest.approx(2_250)
+    assert year["exchange_support_eur"] == pytest.approx(7_500)
+    assert year["public_balance_eur"] == pytest.approx(-5_250)
+    assert year["net_savings_eur"] == pytest.approx(67_130)
+    assert year["social_surplus_eur"] == pytest.approx(52_880)
+    assert year["virgin_levy_paid_eur"] == 0 and year["truck_tax_paid_eur"] == 0

@@ -47,14 +47,14 @@ def test_paired_differences_and_table_from_runs():
                          **{o: rng.normal(10, 1, 8) for o in OUTCOMES}})
     higher = base.assign(scenario=STRICT, circular_input_rate=base.circular_input_rate + 1.0)
     same = base.assign(scenario=WEAK)
-    placebo = base.assign(scenario=PLACEBO, jobs=base.jobs + 0.0)
+    placebo = base.assign(scenario=PLACEBO, firms=base.firms + 0.0)
     runs = pd.concat([base, higher, same, placebo], ignore_index=True)
     runs["bound_firms"], runs["bound_secondary"], runs["total_fines_eur"], runs["total_excluded"] = 1, 1, 0.0, 0
     diffs = differences(runs, "formigine_baseline")
     got = diffs.set_index(["scenario", "reference", "outcome"])
     assert got.loc[(STRICT, "formigine_baseline", "circular_input_rate"), "mean_difference"] == 1.0
     assert got.loc[(STRICT, "formigine_baseline", "circular_input_rate"), "verdict"] == "higher"
-    assert got.loc[(WEAK, "formigine_baseline", "jobs"), "verdict"] == "not distinguishable"
+    assert got.loc[(WEAK, "formigine_baseline", "firms"), "verdict"] == "not distinguishable"
     assert got.loc[(STRICT, WEAK, "circular_input_rate"), "mean_difference"] == 1.0
     assert diffs.scenario.iloc[0] == PLACEBO  # the placebo row comes first in the table
     paths = {n: ROOT / "scenarios" / f"{n}.yaml" for n in (STRICT, WEAK)}

@@ -109,6 +109,21 @@ def nash_price(quantity, surplus_per_unit, fixed_cost, supplier_unit_value, disa
     return (supplier_gain + fixed_cost / 2) / quantity - supplier_unit_value
 
 
+def public_money(rows: np.ndarray, distance_km: np.ndarray, delivered: np.ndarray, subs: SubstitutionTable,
+                 transport: Transport, effects: PolicyEffects, levy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Public money inside each exchange's surplus this year, EUR/yr: (what the plan pays, the
+    exchange subsidy and its shares of pre-treatment and of pipe capex; what the public forgoes or
+    collects net, the landfill tax and the levy the exchange avoids less the truck tax it pays).
+    Both are transfers counted in :func:`unit_surplus` and :func:`fixed_yearly_cost`, not resources
+    saved; ``levy`` is the levy per input unit (EUR)."""
+    r, i = subs.residue[rows], subs.input[rows]
+    paid = (delivered * (effects.subsidy[r] + subs.treatment[rows] * effects.treatment_subsidy_share)
+            + transport.pipe_eur_per_km_yr[r] * distance_km * effects.pipe_capex_share)
+    forgone = delivered * (effects.landfill_tax[r] + subs.ratio[rows] * levy[i]
+                           - effects.transport_surcharge[r] * distance_km)
+    return paid, forgone
+
+
 def co2_avoided_t(quantity: np.ndarray, rows: np.ndarray, distance_km: np.ndarray, co2_disposal: np.ndarray,
                   co2_virgin: np.ndarray, subs: SubstitutionTable, transport: Transport) -> np.ndarray:
     """tCO2 avoided per exchange: disposal and virgin production avoided, less the haul

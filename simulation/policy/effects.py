@@ -55,7 +55,8 @@ class PolicyEffects:
     Prices: ``disposal_cost`` (the cheapest outside route at this year's prices: gate fee less
     sale price, plus the landfill tax on a landfill route, EUR per residue unit; ``outside_route``
     is that route, index ``k`` of the catalogue's :class:`~simulation.inputs.catalogue.OutsideRoutes`,
-    ``-1`` for an input only, and ``disposal_co2`` its tCO2 per unit), ``virgin_cost``
+    ``-1`` for an input only, ``disposal_co2`` its tCO2 per unit and ``landfill_tax`` the tax in its
+    cost, EUR per unit, which the region collects), ``virgin_cost``
     (virgin price + levy, EUR per input unit), ``subsidy`` (public payment per residue unit
     exchanged, to the supplier), ``transport_surcharge`` (EUR per residue unit and km carried in an
     exchange: a charge on the haul, which the supplier pays with it, e.g. a road tax). Public
@@ -71,6 +72,7 @@ class PolicyEffects:
     transport_surcharge: np.ndarray
     outside_route: np.ndarray | None = None
     disposal_co2: np.ndarray | None = None
+    landfill_tax: np.ndarray | None = None
     treatment_subsidy_share: float = 0.0
     pipe_capex_share: float = 0.0
     service_cofunding_share: float = 0.0

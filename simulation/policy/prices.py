@@ -49,6 +49,7 @@ def year_effects(policy: Policy, default: Policy, catalogue: Catalogue, transpor
         disposal_cost=routes.per_resource(route_cost, chosen),
         outside_route=chosen,
         disposal_co2=routes.per_resource(routes.co2, chosen),
+        landfill_tax=routes.per_resource(tax, chosen),
         virgin_cost=cat.virgin_price + np.where(material & cat.is_input, levy.eur_per_t, 0.0),
         subsidy=np.where((cat.family == "material") & cat.is_residue, in_force("exchange_subsidy").eur_per_t, 0.0),
         transport_surcharge=np.where(transport.by_truck & (cat.unit == "t"), in_force("truck_tax").eur_per_tkm, 0.0),
