@@ -74,6 +74,7 @@ class YearLedger:
     truck_tax_eur: float = 0.0
     exchange_support_eur: float = 0.0
     exchange_tax_forgone_eur: float = 0.0   # landfill tax and levy the exchanges avoid, less their truck tax
+    plant_cost_eur: float = 0.0   # what owners pay this year for their pre-treatment plants (annuities)
 
     def flow(self, name: str) -> np.ndarray:
         """One of :data:`FLOW_QUANTITIES` per resource: a field, or what left by one outside route."""
@@ -323,14 +324,16 @@ REGISTRY: tuple[Indicator, ...] = (
               lambda y: cyclicity(y.led.supplier, y.led.buyer)),
     Indicator("net_savings_eur", "symbiosis", "EUR/yr", "signed",
               "Net savings (EUR/yr)", "Risparmi netti (EUR/anno)",
-              "Σ contracts q·unit surplus − fixed yearly cost: the firms' private gain, public money included",
-              lambda y: float(y.led.surplus_eur.sum())),
+              "Σ contracts q·unit surplus − fixed yearly cost − owners' pre-treatment plant annuities: the firms' "
+              "private gain, public money included",
+              lambda y: float(y.led.surplus_eur.sum()) - y.led.plant_cost_eur),
     Indicator("social_surplus_eur", "symbiosis", "EUR/yr", "signed",
               "Surplus net of public money (EUR/yr)", "Surplus al netto del denaro pubblico (EUR/anno)",
               "net_savings_eur − public money in the exchanges (subsidy, public shares of treatment and pipes) "
               "− landfill tax and levy they avoid + truck tax they pay: the resources exchanges save, "
               "transfers netted out",
-              lambda y: float(y.led.surplus_eur.sum()) - y.led.exchange_support_eur - y.led.exchange_tax_forgone_eur),
+              lambda y: (float(y.led.surplus_eur.sum()) - y.led.plant_cost_eur - y.led.exchange_support_eur
+                         - y.led.exchange_tax_forgone_eur)),
     Indicator("symbiosis_efficiency", "symbiosis", "share", "share",
               "Symbiosis efficiency", "Efficienza della simbiosi",
               "realised / optimal exchange surplus before fixed costs",

@@ -22,6 +22,7 @@ from simulation.exchange.contracts import ContractBook
 from simulation.exchange.market import Market, Terms, open_market
 from simulation.exchange.negotiation import break_contracts, negotiate, renew_or_expire, sign
 from simulation.exchange.optimum import realised_and_optimal
+from simulation.exchange.plants import PlantBook
 from simulation.exchange.search import Candidates, contract_keys, find_candidates, standing_contract_of
 from simulation.exchange.trust import TrustLedger
 from simulation.indicators import FLOW_QUANTITIES, YearLedger, measure, model_reporters
@@ -68,6 +69,7 @@ class EcoDistrictModel(mesa.Model):
         self.year = world.scenario.years.start
         self.plots = dataclasses.replace(world.plots, occupants=world.plots.occupants.copy())
         self.contracts = ContractBook()
+        self.plants = PlantBook()  # pre-treatment plants firms have built (their capacity is firm state)
         self.trust = TrustLedger(world.scenario.behaviour.negotiation.initial_trust)
         self.arch = world.archetypes
         self.authority = PlanningAuthority(self)
@@ -168,7 +170,10 @@ class EcoDistrictModel(mesa.Model):
         """This year's firm arrays (:class:`~simulation.year_state.YearState`), and the market they
         leave open once standing contracts deliver (:func:`simulation.exchange.market.open_market`)."""
         self.state = YearState.of(self.firms(), self.catalogue, Firm.draw_keys)
-        return open_market(self.state, self.contracts, self.subs, self.plots, self.arch.radius_km)
+        market = open_market(self.state, self.contracts, self.subs, self.plots, self.arch.radius_km)
+        market.capacity_left = self.plants.free_capacity(self.year, self.state.positions, self.contracts,
+                                                         len(self.state), len(self.subs))
+        return market
 
     def terms(self) -> Terms:
         """The year's negotiation terms (:meth:`Facilitator.terms`)."""
@@ -188,6 +193,9 @@ class EcoDistrictModel(mesa.Model):
                           self.terms(), self.trust.of, standing)
         if len(deals):
             sign(self.contracts, deals, market.uid, self.year, self.scenario.behaviour.contracts.duration_years)
+            self.plants.build(market.uid[deals.supplier], deals.row, deals.invest,
+                              self.subs.capacity_annuity[deals.row], self.authority.effects.treatment_subsidy_share,
+                              self.subs.lifetime_years[deals.row], self.year)
 
     # ------------------------------------------------------------------ 6. shared services
     def run_services(self, year: int, market: Market) -> ServiceYear:
@@ -251,7 +259,8 @@ class EcoDistrictModel(mesa.Model):
         sy = self.service_year or ServiceYear.empty(len(self.state.uid), len(self.catalogue.resource_ids))
         self.service_year = None  # per-firm arrays of the year: not kept beyond settlement
         firms = self.firms()
-        ledger, profit = settle_year(year, self.state, self.contracts, self.world, self.authority.effects, sy,
+        ledger, profit = settle_year(year, self.state, self.contracts, self.plants, self.world, self.authority.effects,
+                                     sy,
                                      jobs=sum(f.employees for f in firms), occupied_share=self.plots.occupied_share())
         Firm.book_profits(firms, profit, self.authority.effects.fines_due_eur)
         c = self.contracts
@@ -288,6 +297,7 @@ class EcoDistrictModel(mesa.Model):
             return
         gone = np.array([f.unique_id for f, _ in leaving])
         self.contracts.close_of_firms(gone, year)
+        self.plants.close_of_firms(gone, year)
         self.trust.forget(gone)
         self.exits_this_year = len(leaving)
         for firm, reason in leaving:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.exchange.contracts import ContractBook
+from simulation.exchange.plants import PlantBook
 from simulation.exchange.surplus import co2_avoided_t, public_money, unit_surplus, yearly_payments
 from simulation.indicators import YearLedger
 from simulation.policy.effects import PolicyEffects
@@ -23,8 +24,9 @@ from simulation.world import World
 from simulation.year_state import YearState
 
 
-def settle_year(year: int, state: YearState, contracts: ContractBook, world: World, effects: PolicyEffects,
-                sy: ServiceYear, *, jobs: int, occupied_share: float) -> tuple[YearLedger, np.ndarray]:
+def settle_year(year: int, state: YearState, contracts: ContractBook, plants: PlantBook, world: World,
+                effects: PolicyEffects, sy: ServiceYear, *, jobs: int,
+                occupied_share: float) -> tuple[YearLedger, np.ndarray]:
     """The year's ledger (flows per resource, delivering contracts, services) and each firm's profit
     before fines (EUR/yr, per position)."""
     cat, subs, tr = world.catalogue, world.subs, world.transport
@@ -44,8 +46,10 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
     # Shared services: each member pays its payment instead of its stand-alone cost (the part of
     # the disposal and virgin bills above the service spares it, or the implicit cost of buying
     # an accessory service alone).
+    # Pre-treatment plants: their owners pay the annuity every year of their life, used or not.
+    plant_cost, plant_public = plants.yearly_cost(year, state.positions, n)
     cost = (disposed @ effects.disposal_cost + virgin @ effects.virgin_cost
-            + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n)) - sy.saving
+            + np.bincount(sp, supplier_pays, n) + np.bincount(bp, buyer_pays, n) + plant_cost) - sy.saving
     arch = world.archetypes
     reference = state.output * arch.reference_cost_eur[state.archetype]
     # What the plan's price instruments add to the firm's outside routes and virgin purchases (the
@@ -76,7 +80,8 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, world: Wor
         service_co2_avoided_t=float(sy.exchanged.sum(0) @ effects.disposal_co2 + sy.received.sum(0) @ cat.co2_virgin),
         outside_route=cat.routes.per_resource(cat.routes.kind, effects.outside_route, none=""),
         landfill_tax_eur=float(disposed.sum(0) @ effects.landfill_tax),
-        virgin_levy_eur=float(virgin.sum(0) @ levy), truck_tax_eur=float(
-            (q * effects.transport_surcharge[r] * dist).sum()),
-        exchange_support_eur=float(support_paid.sum()), exchange_tax_forgone_eur=float(tax_forgone.sum()))
+        virgin_levy_eur=float(virgin.sum(0) @ levy),
+        truck_tax_eur=float((q * effects.transport_surcharge[r] * dist).sum()),
+        exchange_support_eur=float(support_paid.sum()) + plant_public,
+        exchange_tax_forgone_eur=float(tax_forgone.sum()), plant_cost_eur=float(plant_cost.sum()))
     return ledger, profit

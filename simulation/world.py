@@ -51,17 +51,37 @@ class SubstitutionTable:
     ratio: np.ndarray       # input units per residue unit
     max_share: np.ndarray   # of the buyer's demand of the input
     treatment: np.ndarray   # EUR per residue unit
+    # pre-treatment capacity the supplier must own: annuity per residue unit/yr of capacity, EUR/yr
+    # (capex × capital recovery factor at the scenario's discount rate; 0 when the row needs none)
+    capacity_annuity: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    lifetime_years: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> SubstitutionTable:
+    def from_catalogue(cls, catalogue: Catalogue, discount_rate: float = 0.0) -> SubstitutionTable:
         subs = catalogue.substitutions
+        plants = [s.investment for s in subs]
         return cls(
             residue=np.array([catalogue.index(s.residue) for s in subs], dtype=np.int64),
             input=np.array([catalogue.index(s.input) for s in subs], dtype=np.int64),
             ratio=np.array([s.ratio.value for s in subs], dtype=float),
             max_share=np.array([s.max_share.value for s in subs], dtype=float),
             treatment=np.array([s.treatment_cost.value for s in subs], dtype=float),
+            capacity_annuity=np.array([0.0 if p is None else p.capex.value * capital_recovery_factor(
+                discount_rate, p.lifetime.value) for p in plants], dtype=float),
+            lifetime_years=np.array([0 if p is None else int(round(p.lifetime.value)) for p in plants],
+                                    dtype=np.int64),
         )
+
+    def __post_init__(self):
+        # a table built by hand without plants (tests, small cases): no row needs one
+        if len(self.capacity_annuity) != len(self.residue):
+            object.__setattr__(self, "capacity_annuity", np.zeros(len(self.residue)))
+            object.__setattr__(self, "lifetime_years", np.zeros(len(self.residue), dtype=np.int64))
+
+    @property
+    def needs_plant(self) -> np.ndarray:
+        """Rows whose supplier must own pre-treatment capacity (S,)."""
+        return self.lifetime_years > 0
 
     def __len__(self) -> int:
         return len(self.residue)
@@ -160,7 +180,8 @@ def build_world(scenario: Scenario, catalogue: Catalogue, scenario_dir: Path | s
     plots = build_plots(scenario.district, scenario_dir)
     profiled_plots = _add_profiled_plots(plots, profiled, scenario, source)
     _check_incumbents_fit(plots, profiled_plots, scenario, catalogue, source)
-    return World(scenario, catalogue, plots, SubstitutionTable.from_catalogue(catalogue),
+    return World(scenario, catalogue, plots,
+                 SubstitutionTable.from_catalogue(catalogue, scenario.behaviour.discount_rate),
                  Transport.from_catalogue(catalogue, scenario.behaviour.discount_rate),
                  ArchetypeArrays.from_catalogue(catalogue), policy_in_force_by_default(), profiled,
                  profiled_plots, source)

@@ -167,6 +167,11 @@ SCENARIO_CASES = [
          {"archetypes.yaml": edit_yaml(set_key("archetypes.press.cost_pass_through",
                                                {"value": 1.5, "unit": "share", "source": "assumption"}))},
          "archetypes.yaml", "archetypes.press.cost_pass_through", ("between 0 and 1",)),
+    Case("investment_capex_in_the_wrong_unit",
+         {"resources.yaml": edit_yaml(set_key("substitutions.0.investment", {
+             "capex": {"value": 100, "unit": "EUR/t", "source": "assumption"},
+             "lifetime": {"value": 10, "unit": "yr", "source": "assumption"}}))},
+         "resources.yaml", "substitutions.0.investment.capex", ("EUR/(t/yr)",)),
     Case("max_share_above_one",
          {"resources.yaml": edit_yaml(set_key("substitutions.0.max_share",
                                               {"value": 1.5, "unit": "share", "source": "assumption"}))},

@@ -67,7 +67,8 @@ def test_the_two_sides_values_add_up_to_the_joint_surplus_and_the_payments_to_th
     # each side's gain: the bill it avoids (disposal, virgin purchase) less what it pays for the exchange
     gain = q * e.disposal_cost[0] - supplier_pays + q * SUBS.ratio * e.virgin_cost[1] - buyer_pays
     assert gain == pytest.approx(q * unit_surplus(rows, d, SUBS, TRUCK, e) - fixed)
-    assert supplier_pays == pytest.approx(100 * (2 + 1.5 + 0.6 + 2 - 20 - 5) + 150)
+    # the capex subsidy's treatment share co-funds plants, not the per-unit treatment cost (4)
+    assert supplier_pays == pytest.approx(100 * (2 + 1.5 + 0.6 + 4 - 20 - 5) + 150)
 
 
 def test_transport_surcharge_is_paid_per_unit_and_km():

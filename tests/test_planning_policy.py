@@ -27,6 +27,8 @@ within 1 km only.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 import yaml
@@ -406,13 +408,48 @@ def two_firms(**changes):
     return build_model(validate_scenario_data(raw, TWO_FIRMS))
 
 
-def test_treatment_subsidy_pays_a_share_of_pre_treatment():
-    base, paid = two_firms(), two_firms(policy={"capex_subsidy": {"treatment_share": 0.5, "start_year": 2027}})
-    run_checking_invariants(base)
-    run_checking_invariants(paid)
-    assert base.contracts.unit_surplus[0] == pytest.approx(80.84)
-    gain = [p["net_savings_eur"] - b["net_savings_eur"] for p, b in zip(paid.indicator_rows, base.indicator_rows)]
-    assert gain == pytest.approx([0, 750 * 4, 750 * 4])
+def two_firms_with_a_plant(tmp_path, capex: float, **changes):
+    """The two-firm case (trust 1, so no risk premium) whose scrap row needs a pre-treatment plant
+    of ``capex`` EUR per t/yr of capacity, 10-year life, at the 5 % discount rate."""
+    tmp_path.mkdir(parents=True)
+    for name in ("scenario.yaml", "archetypes.yaml"):
+        shutil.copy(TWO_FIRMS.parent / name, tmp_path / name)
+    catalogue = yaml.safe_load((TWO_FIRMS.parent / "resources.yaml").read_text())
+    catalogue["substitutions"][0]["investment"] = {
+        "capex": {"value": capex, "unit": "EUR/(t/yr)", "source": "assumption: test figure"},
+        "lifetime": {"value": 10, "unit": "yr", "source": "assumption: test figure"}}
+    (tmp_path / "resources.yaml").write_text(yaml.safe_dump(catalogue))
+    scenario = tmp_path / "scenario.yaml"
+    raw = deep_merge(yaml.safe_load(scenario.read_text()),
+                     deep_merge({"behaviour": {"negotiation": {"initial_trust": 1.0}}}, changes))
+    return build_model(validate_scenario_data(raw, scenario))
+
+
+def test_a_supplier_invests_in_pre_treatment_exactly_when_its_npv_is_positive_and_a_capex_subsidy_flips_it(
+        tmp_path):
+    """The 750 t exchange earns S = 750 × 80.84 − 1,000 = 59,630 EUR/yr and needs a 750 t/yr plant.
+    NPV over the plant's 10 years at 5 %: Σ S / 1.05^t − 750 × capex > 0 ⇔ capex < 613.9 EUR per
+    t/yr. At 600 the kiln invests; at 650 it does not; with a third of the capex paid publicly
+    (0.67 × 650 = 435.5) it invests again. The plant then serves every later year at no new cost."""
+    def npv(capex: float) -> float:
+        return sum(59_630 / 1.05 ** t for t in range(1, 11)) - 750 * capex
+
+    assert npv(600) > 0 > npv(650) and npv(0.67 * 650) > 0
+    invests = two_firms_with_a_plant(tmp_path / "a", 600)
+    refuses = two_firms_with_a_plant(tmp_path / "b", 650)
+    subsidised = two_firms_with_a_plant(tmp_path / "c", 650, policy={"capex_subsidy": {"treatment_share": 0.33}})
+    for model in (invests, refuses, subsidised):
+        run_checking_invariants(model)
+    assert len(invests.contracts) == 1 and len(refuses.contracts) == 0 and len(subsidised.contracts) == 1
+    crf = 0.05 / (1 - 1.05 ** -10)
+    plants = subsidised.plants
+    assert len(plants) == 1 and plants.column("capacity")[0] == pytest.approx(750)
+    assert plants.column("annuity_eur")[0] == pytest.approx(750 * 650 * 0.67 * crf)
+    assert plants.column("public_eur")[0] == pytest.approx(750 * 650 * 0.33 * crf)
+    # built once, paid every year: the firms' private gain is the surplus less the owner's annuity
+    assert [r["net_savings_eur"] for r in subsidised.indicator_rows] == pytest.approx(
+        [59_630 - 750 * 650 * 0.67 * crf] * 3)
+    assert [r["exchange_support_eur"] for r in subsidised.indicator_rows] == pytest.approx([750 * 650 * 0.33 * crf] * 3)
 
 
 def test_pipe_capex_subsidy_lowers_the_fixed_yearly_cost_of_a_pipe():

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.policy_library import BASELINE, run_all  # noqa: E402
-from simulation.indicators import INDICATORS  # noqa: E402
+from simulation.indicators import INDICATORS, REGISTRY  # noqa: E402
 from simulation.inputs.scenario import load_scenario  # noqa: E402
 from simulation.sweeps.experiment import replicate_seeds  # noqa: E402
 
@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.before is not None:
         import pandas as pd
         before = pd.read_csv(args.before)
-    print(distribution_table(runs, INDICATORS, before))
+    public = [i.name for i in REGISTRY if i.family == "public"]
+    print(distribution_table(runs, [*INDICATORS, *public], before))
     return 0
 
 

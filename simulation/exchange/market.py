@@ -28,6 +28,7 @@ class Market:
     supply_left: np.ndarray      # (N, R) residue units not yet committed
     input_left: np.ndarray       # (N, R) input demand not yet met by exchanges
     row_cap_left: np.ndarray     # (N, S) input units row s may still replace at each buyer
+    capacity_left: np.ndarray | None = None  # (N, S) free pre-treatment capacity of each supplier, residue units/yr
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class Deals:
     fixed_cost: np.ndarray
     distance_km: np.ndarray
     contract: np.ndarray      # row of the standing contract a deal tops up, -1 for a new contract
+    invest: np.ndarray        # new pre-treatment capacity the supplier builds for it, residue units/yr
 
     def __len__(self) -> int:
         return len(self.supplier)
@@ -63,7 +64,10 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     ``trust_of(supplier_uid_array, buyer_uid_array)`` returns each pair's trust in [0, 1].
     ``standing`` (per candidate, :func:`~simulation.exchange.search.standing_contract_of`) names
     the active contract a candidate would top up, ``-1`` for a new pair: a top-up carries no new
-    fixed cost (the route, paperwork and pipe exist) and no minimum flow of its own.
+    fixed cost (the route, paperwork and pipe exist) and no minimum flow of its own. On a row that
+    needs a pre-treatment plant (:mod:`simulation.exchange.plants`) a deal uses the supplier's free
+    capacity (``market.capacity_left``) first and builds the rest, and must cover that capacity's
+    annuity (its private share) as well.
     """
     if len(candidates) == 0:
         return _no_deals()
@@ -86,22 +90,38 @@ def negotiate(market: Market, candidates: Candidates, subs: SubstitutionTable, t
     incentive = effects.incentive
     bonus = (incentive.bonus(buy, rows, q_max * subs.ratio[rows]) if incentive is not None
              else np.zeros(len(rows)))
-    viable = (q_max >= min_flow) & (q_max * (s_unit - threshold_unit) - fixed + bonus > 0)
+    n_sub = market.row_cap_left.shape[1]
+    capacity = capacity_left(market, subs)
+    unit_annuity = subs.capacity_annuity[rows] * (1.0 - effects.treatment_subsidy_share)
+    build = np.maximum(q_max - capacity.ravel()[sup * n_sub + rows], 0.0)
+    viable = (q_max >= min_flow) & (q_max * (s_unit - threshold_unit) - fixed - build * unit_annuity + bonus > 0)
     order = np.flatnonzero(viable)
     # Greedy by decreasing surplus; ties broken by (supplier, buyer, row) uid order for determinism.
-    total = q_max[order] * s_unit[order] - fixed[order] + bonus[order]
+    total = q_max[order] * s_unit[order] - fixed[order] - build[order] * unit_annuity[order] + bonus[order]
     order = order[np.lexsort((rows[order], market.uid[buy[order]], market.uid[sup[order]], -total))]
-    picked, quantities, bonuses = _allocate_greedily(
-        order, market, sup * market.supply_left.shape[1] + r, buy * market.row_cap_left.shape[1] + rows,
+    picked, quantities, invests, bonuses = _allocate_greedily(
+        order, market, sup * market.supply_left.shape[1] + r, buy * n_sub + rows,
         buy * market.input_left.shape[1] + i, subs.ratio[rows], s_unit - threshold_unit, fixed,
-        np.maximum(min_flow, eps), _bonus_terms(incentive, buy, rows))
+        np.maximum(min_flow, eps), (capacity, sup * n_sub + rows, unit_annuity), _bonus_terms(incentive, buy, rows))
     if not picked:
         return _no_deals()
     c = np.array(picked)
     q = np.array(quantities)
-    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c], subs, transport, effects, terms,
-                       None if bonuses is None else np.array(bonuses))
-    return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c], standing[c])
+    invest = np.array(invests)
+    _, price = bargain(rows[c], dist[c], q, trust[c], fixed[c] + invest * unit_annuity[c], subs, transport, effects,
+                       terms, None if bonuses is None else np.array(bonuses))
+    return Deals(sup[c], buy[c], rows[c], q, price, s_unit[c], fixed[c], dist[c], standing[c], invest)
+
+
+def capacity_left(market: Market, subs: SubstitutionTable) -> np.ndarray:
+    """Free pre-treatment capacity per (firm position, row), residue units/yr: the market's, and
+    unlimited on rows that need no plant."""
+    n, n_sub = market.row_cap_left.shape
+    free = np.full((n, n_sub), np.inf)
+    if market.capacity_left is not None:
+        needs = subs.needs_plant
+        free[:, needs] = market.capacity_left[:, needs]
+    return free
 
 
 def _bonus_terms(incentive: Incentive | None, buy: np.ndarray, rows: np.ndarray):
@@ -154,82 +174,96 @@ def _write_back(tables, left: list[dict[int, float]]) -> None:
                np.fromiter(state.values(), dtype=float, count=len(state)))
 
 
-def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
+def _allocate_greedily(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor, plants,
                        bonus_terms=None):
     """Walk candidates in ``order``; sign each that still clears its threshold with what is left.
 
     ``floor`` is each candidate's smallest acceptable quantity (its minimum viable flow, at least
-    the numerical ``eps``).
+    the numerical ``eps``). ``plants`` = (free capacity per firm × row, each candidate's flat key
+    into it, its annuity per unit of new capacity, EUR/yr): a deal uses free capacity first and
+    pays the annuity of what it must build.
 
     Works on flat keys into the market's (firm × resource) and (firm × row) tables, holding the
     touched entries in dicts: this loop is the one sequential step of negotiation, so it is kept
     to plain Python scalars. Writes what is left back into ``market``. With ``bonus_terms``
     (committed buyers, :func:`_bonus_terms`) each deal also counts the expected fine its buyer
-    avoids on the part of its shortfall still open, and the shortfall shrinks as deals are signed;
-    returns the bonuses too (``None`` without commitments).
+    avoids on the part of its shortfall still open, and the shortfall shrinks as deals are signed.
+    Returns the picked candidates, their quantities, the capacity each builds, and the bonuses
+    (``None`` without commitments).
     """
     if bonus_terms is not None:
         return _allocate_with_bonus(order, market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
-                                    bonus_terms)
-    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+                                    plants, bonus_terms)
+    capacity, capacity_key, unit_annuity = plants
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key),
+              (capacity, capacity_key))
     left = _touched_entries(tables, order)
-    supply, row_cap, need = left
-    picked, quantities = [], []
-    for c, ks, kr, ki, rt, m, f, lo in zip(order.tolist(), supply_key[order].tolist(), row_key[order].tolist(),
-                                           input_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(),
-                                           fixed[order].tolist(), floor[order].tolist()):
+    supply, row_cap, need, free = left
+    picked, quantities, builds = [], [], []
+    for c, ks, kr, ki, kc, rt, m, f, lo, a in zip(
+            order.tolist(), supply_key[order].tolist(), row_key[order].tolist(), input_key[order].tolist(),
+            capacity_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(),
+            floor[order].tolist(), unit_annuity[order].tolist()):
         room = row_cap[kr]
         if need[ki] < room:
             room = need[ki]
         q = supply[ks]
         if room / rt < q:
             q = room / rt
-        if q < lo or q * m - f <= 0:
+        build = q - free[kc] if q > free[kc] else 0.0
+        if q < lo or q * m - f - build * a <= 0:
             continue
         supply[ks] -= q
         row_cap[kr] -= q * rt
         need[ki] -= q * rt
+        free[kc] -= q - build
         picked.append(c)
         quantities.append(q)
+        builds.append(build)
     _write_back(tables, left)
-    return picked, quantities, None
+    return picked, quantities, builds, None
 
 
-def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor,
+def _allocate_with_bonus(order, market: Market, supply_key, row_key, input_key, ratio, margin, fixed, floor, plants,
                          bonus_terms):
     """:func:`_allocate_greedily` for a year with committed buyers (kept apart: the common loop stays lean)."""
     buyer, rate, shortfall = bonus_terms
-    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key))
+    capacity, capacity_key, unit_annuity = plants
+    tables = ((market.supply_left, supply_key), (market.row_cap_left, row_key), (market.input_left, input_key),
+              (capacity, capacity_key))
     left = _touched_entries(tables, order)
-    supply, row_cap, need = left
+    supply, row_cap, need, free = left
     short = dict(zip(np.unique(buyer[order]).tolist(), shortfall[np.unique(buyer[order])].tolist()))
-    picked, quantities, bonuses = [], [], []
-    for c, ks, kr, ki, rt, m, f, lo, b, br in zip(
+    picked, quantities, builds, bonuses = [], [], [], []
+    for c, ks, kr, ki, kc, rt, m, f, lo, a, b, br in zip(
             order.tolist(), supply_key[order].tolist(), row_key[order].tolist(), input_key[order].tolist(),
-            ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(), floor[order].tolist(),
-            buyer[order].tolist(), rate[order].tolist()):
+            capacity_key[order].tolist(), ratio[order].tolist(), margin[order].tolist(), fixed[order].tolist(),
+            floor[order].tolist(), unit_annuity[order].tolist(), buyer[order].tolist(), rate[order].tolist()):
         room = min(row_cap[kr], need[ki])
         q = min(supply[ks], room / rt)
+        build = max(q - free[kc], 0.0)
         closed = min(q * rt, short[b]) if br > 0 else 0.0
         bonus = br * closed
-        if q < lo or q * m - f + bonus <= 0:
+        if q < lo or q * m - f - build * a + bonus <= 0:
             continue
         supply[ks] -= q
         row_cap[kr] -= q * rt
         need[ki] -= q * rt
+        free[kc] -= q - build
         if br > 0:
             short[b] -= closed
         picked.append(c)
         quantities.append(q)
+        builds.append(build)
         bonuses.append(bonus)
     _write_back(tables, left)
-    return picked, quantities, bonuses
+    return picked, quantities, builds, bonuses
 
 
 def _no_deals() -> Deals:
     e = np.zeros(0, dtype=np.int64)
     f = np.zeros(0)
-    return Deals(e, e.copy(), e.copy(), f, f.copy(), f.copy(), f.copy(), f.copy(), e.copy())
+    return Deals(e, e.copy(), e.copy(), f, f.copy(), f.copy(), f.copy(), f.copy(), e.copy(), f.copy())
 
 
 
@@ -263,15 +297,18 @@ def _room_left(market: Market, supplier_pos: np.ndarray, buyer_pos: np.ndarray, 
                subs: SubstitutionTable, eps: float = 1e-9) -> np.ndarray:
     """Residue units each exchange (supplier, buyer, substitution row) could add from what the
     market has left, taken in order so that two exchanges never share the same leftover; takes it
-    from ``market``."""
+    from ``market``. An exchange on a row that needs a pre-treatment plant adds nothing here: more
+    capacity is an investment, decided in negotiation (a top-up)."""
     n_res, n_sub = market.supply_left.shape[1], market.row_cap_left.shape[1]
-    r, i = subs.residue[rows], subs.input[rows]
-    order = np.arange(len(rows))
-    picked, quantities, _ = _allocate_greedily(
-        order, market, supplier_pos * n_res + r, buyer_pos * n_sub + rows, buyer_pos * n_res + i, subs.ratio[rows],
-        np.ones(len(rows)), np.zeros(len(rows)), np.full(len(rows), eps))
+    grows = np.flatnonzero(~subs.needs_plant[rows])
+    rows_g, sup, buy = rows[grows], supplier_pos[grows], buyer_pos[grows]
+    r, i = subs.residue[rows_g], subs.input[rows_g]
+    unlimited = (np.full(1, np.inf), np.zeros(len(rows_g), dtype=np.int64), np.zeros(len(rows_g)))
+    picked, quantities, _, _ = _allocate_greedily(
+        np.arange(len(rows_g)), market, sup * n_res + r, buy * n_sub + rows_g, buy * n_res + i, subs.ratio[rows_g],
+        np.ones(len(rows_g)), np.zeros(len(rows_g)), np.full(len(rows_g), eps), unlimited)
     extra = np.zeros(len(rows))
-    extra[np.array(picked, dtype=np.int64)] = quantities
+    extra[grows[np.array(picked, dtype=np.int64)]] = quantities
     return extra
 
 

@@ -14,8 +14,9 @@ For a residue unit exchanged over row ``s`` (residue ``r`` replacing input ``i``
 * the **yearly payments** at settlement (:func:`yearly_payments`): what each side pays for the
   exchange, its disposal or virgin purchase avoided being counted in its own bills.
 
-``transport(r, d) = fixed[r] + per_km[r]·d + transport_surcharge[r]·d`` and ``treatment(s) = treatment[s]
-· (1 − treatment_subsidy_share)``. Negotiation, renewals, the optimal allocation, matchmaking and
+``transport(r, d) = fixed[r] + per_km[r]·d + transport_surcharge[r]·d`` and ``treatment(s) = treatment[s]``
+(the operating cost; a pre-treatment plant's capex is an investment, :mod:`simulation.exchange.plants`,
+which the capex subsidy co-funds). Negotiation, renewals, the optimal allocation, matchmaking and
 settlement all call these functions, so a deal is valued and paid by one definition. Each
 expression keeps the order of its floating-point operations fixed (results are compared byte for
 byte across revisions), which is why the joint surplus is written out rather than summed from the
@@ -36,7 +37,7 @@ def unit_surplus(rows: np.ndarray, distance_km: np.ndarray, subs: SubstitutionTa
     r, i = subs.residue[rows], subs.input[rows]
     return (effects.disposal_cost[r] + subs.ratio[rows] * effects.virgin_cost[i] + effects.subsidy[r]
             - transport.fixed[r] - transport.per_km[r] * distance_km
-            - subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+            - subs.treatment[rows]
             - effects.transport_surcharge[r] * distance_km)
 
 
@@ -47,7 +48,7 @@ def supplier_unit_value(rows: np.ndarray, distance_km: np.ndarray, subs: Substit
     r = subs.residue[rows]
     return (effects.disposal_cost[r] + effects.subsidy[r] - transport.fixed[r]
             - transport.per_km[r] * distance_km
-            - subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+            - subs.treatment[rows]
             - effects.transport_surcharge[r] * distance_km)
 
 
@@ -89,7 +90,7 @@ def yearly_payments(rows: np.ndarray, distance_km: np.ndarray, delivered: np.nda
     transport_unit = (transport.fixed[r] + transport.per_km[r] * distance_km
                       + effects.transport_surcharge[r] * distance_km)
     half_fixed = fixed_cost / 2
-    treatment = subs.treatment[rows] * (1.0 - effects.treatment_subsidy_share)
+    treatment = subs.treatment[rows]
     supplier_pays = delivered * (transport_unit + treatment - price - effects.subsidy[r]) + half_fixed
     buyer_pays = delivered * price + half_fixed
     return supplier_pays, buyer_pays
@@ -112,12 +113,12 @@ def nash_price(quantity, surplus_per_unit, fixed_cost, supplier_unit_value, disa
 def public_money(rows: np.ndarray, distance_km: np.ndarray, delivered: np.ndarray, subs: SubstitutionTable,
                  transport: Transport, effects: PolicyEffects, levy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Public money inside each exchange's surplus this year, EUR/yr: (what the plan pays, the
-    exchange subsidy and its shares of pre-treatment and of pipe capex; what the public forgoes or
+    exchange subsidy and its share of pipe capex; what the public forgoes or
     collects net, the landfill tax and the levy the exchange avoids less the truck tax it pays).
     Both are transfers counted in :func:`unit_surplus` and :func:`fixed_yearly_cost`, not resources
     saved; ``levy`` is the levy per input unit (EUR)."""
     r, i = subs.residue[rows], subs.input[rows]
-    paid = (delivered * (effects.subsidy[r] + subs.treatment[rows] * effects.treatment_subsidy_share)
+    paid = (delivered * effects.subsidy[r]
             + transport.pipe_eur_per_km_yr[r] * distance_km * effects.pipe_capex_share)
     forgone = delivered * (effects.landfill_tax[r] + subs.ratio[rows] * levy[i]
                            - effects.transport_surcharge[r] * distance_km)

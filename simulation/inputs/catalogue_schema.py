@@ -172,6 +172,23 @@ class Resource(StrictModel):
         return self
 
 
+class Investment(StrictModel):
+    """Pre-treatment capacity a supplier must own to deliver over a substitution row: its capex per
+    unit of yearly capacity and its lifetime (a plant, unlike the per-unit treatment cost, is paid
+    whether it is used or not)."""
+
+    capex: Sourced = Field(description="capex per unit of yearly capacity, EUR per (unit/yr)")
+    lifetime: Sourced = Field(description="years over which the plant is used and repaid")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Investment:
+        check_non_negative(self.capex, "capex")
+        check_unit(self.lifetime, "yr", "lifetime")
+        if self.lifetime.value <= 0:
+            raise user_error("lifetime must be positive", "give a number of years > 0", field="lifetime")
+        return self
+
+
 class Substitution(StrictModel):
     """A residue that can replace a virgin input: ``ratio`` units of input per unit of residue."""
 
@@ -180,6 +197,8 @@ class Substitution(StrictModel):
     ratio: Sourced = Field(description="units of input replaced per unit of residue")
     max_share: Sourced = Field(description="largest share of the buyer's demand it may replace")
     treatment_cost: Sourced = Field(description="pre-treatment before use, EUR per unit of residue")
+    investment: Investment | None = Field(
+        None, description="pre-treatment capacity the supplier must own (capex per unit/yr, lifetime)")
     route: Literal["byproduct", "waste"] = Field(
         description="legal route: by-product (art. 184-bis) or waste to an authorised receiver")
 
@@ -223,9 +242,12 @@ class ResourceCatalogueFile(StrictModel):
                                  f"{sub.input!r} has no virgin_price, so it is not an input",
                                  "name an input, or add virgin_price and co2_virgin to that resource"))
             if res is not None and inp is not None:
-                for what, expected in (("ratio", f"{inp.unit}/{res.unit}"),
-                                       ("treatment_cost", f"EUR/{res.unit}")):
-                    problem = unit_problem(getattr(sub, what), expected)
+                figures = [("ratio", sub.ratio, f"{inp.unit}/{res.unit}"),
+                           ("treatment_cost", sub.treatment_cost, f"EUR/{res.unit}")]
+                if sub.investment is not None:
+                    figures.append(("investment.capex", sub.investment.capex, f"EUR/({res.unit}/yr)"))
+                for what, figure, expected in figures:
+                    problem = unit_problem(figure, expected)
                     if problem is not None:
                         problems.append((f"substitutions.{i}.{what}", *problem))
             if (sub.residue, sub.input) in seen:

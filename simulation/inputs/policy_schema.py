@@ -155,7 +155,8 @@ class ExchangeSubsidy(Window):
 
 class CapexSubsidy(Window):
     """Public share of exchange infrastructure: of the pipe capex (annualised in a contract's fixed
-    yearly cost) and of the pre-treatment cost per unit exchanged."""
+    yearly cost) and of the capex of pre-treatment plants suppliers build (an investment decision,
+    docs/ODD.md §7.7; the per-unit treatment cost is not co-funded)."""
 
     pipe_share: Share
     treatment_share: Share

@@ -60,7 +60,7 @@ class PolicyEffects:
     (virgin price + levy, EUR per input unit), ``subsidy`` (public payment per residue unit
     exchanged, to the supplier), ``transport_surcharge`` (EUR per residue unit and km carried in an
     exchange: a charge on the haul, which the supplier pays with it, e.g. a road tax). Public
-    shares: of every row's pre-treatment cost, of exchange pipes' capex, of the capex of services
+    shares: of the capex of pre-treatment plants built this year, of exchange pipes' capex, of the capex of services
     founded this year. Commitments:
     ``published`` (flows listed on the platform), ``incentive`` (bound buyers' value of secondary
     inputs), ``secondary`` (their state after the deals, for renewals). Enforcement: ``fines_due_eur``.
