@@ -27,7 +27,12 @@ from simulation.columns import pair_key
 OUTSIDE_FLOWS: dict[str, str] = {"landfilled": "landfill", "recovered_outside": "recovery",
                                  "incinerated": "incineration", "treated_outside": "treatment",
                                  "sewered": "sewer", "vented": "vent"}
-FLOW_QUANTITIES = ("generated", "exchanged", "treated", "disposed", *OUTSIDE_FLOWS, "demand", "received", "virgin")
+# Per resource and year (flows.csv): what firms' processes produce (``generated_gross``) is what
+# they recycle in house plus what they release (``generated``), which is exchanged, treated by a
+# service or disposed of; what they need (``demand``) is what their in-house loops supply plus what
+# they receive from other firms and services plus what they buy virgin.
+FLOW_QUANTITIES = ("generated_gross", "recycled_in_house", "generated", "exchanged", "treated", "disposed",
+                   *OUTSIDE_FLOWS, "demand", "in_house_input", "received", "virgin")
 
 
 @dataclass
@@ -37,16 +42,18 @@ class YearLedger:
     it. Flows include what services carry: residue reused through a service is ``exchanged``, the
     rest of what they handle ``treated``; inputs they deliver are ``received``. What nobody in the
     area takes is ``disposed``: it leaves by each residue's ``outside_route`` of the year (landfill,
-    recovery or sale outside, incineration, treatment, sewer, vent; "" for an input only)."""
+    recovery or sale outside, incineration, treatment, sewer, vent; "" for an input only).
+    ``generated`` is what firms release, net of what they recycle in house (``recycled_in_house``);
+    ``demand`` is what they need, in-house loops (``in_house_input``) included."""
 
     year: int
     firm_uids: np.ndarray   # firms present during the year
     jobs: int
     plots_occupied_share: float
-    generated: np.ndarray   # per resource, residue units
+    generated: np.ndarray   # per resource, residue units released (net of in-house recycling)
     exchanged: np.ndarray
     disposed: np.ndarray
-    demand: np.ndarray      # per resource, input units
+    demand: np.ndarray      # per resource, input units needed (in-house loops included)
     received: np.ndarray
     virgin: np.ndarray
     supplier: np.ndarray    # per delivering contract (firm unique_ids)
@@ -75,11 +82,23 @@ class YearLedger:
     exchange_support_eur: float = 0.0
     exchange_tax_forgone_eur: float = 0.0   # landfill tax and levy the exchanges avoid, less their truck tax
     plant_cost_eur: float = 0.0   # what owners pay this year for their pre-treatment plants (annuities)
+    recycled_in_house: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per resource, residue units
+    in_house_input: np.ndarray = field(default_factory=lambda: np.zeros(0))     # per resource, input units
+    # the ceramic cycle (firms of the ceramic sector group), t/yr: body raw materials needed and the part
+    # of them recycled residues supply (in house, exchanges, services); ceramic residues produced and
+    # the residues recovered into bodies (recycled in house, or taken in from other firms)
+    ceramic_body_need_t: float = 0.0
+    ceramic_body_recycled_t: float = 0.0
+    ceramic_residue_generated_t: float = 0.0
+    ceramic_residue_recovered_t: float = 0.0
 
     def flow(self, name: str) -> np.ndarray:
-        """One of :data:`FLOW_QUANTITIES` per resource: a field, or what left by one outside route."""
+        """One of :data:`FLOW_QUANTITIES` per resource: a field, what left by one outside route,
+        or what firms produced (released and recycled in house)."""
         if name in OUTSIDE_FLOWS:
             return np.where(self.outside_route == OUTSIDE_FLOWS[name], self.disposed, 0.0)
+        if name == "generated_gross":
+            return self.generated + self.recycled_in_house
         return getattr(self, name)
 
 
@@ -248,6 +267,17 @@ REGISTRY: tuple[Indicator, ...] = (
               "Σ contracts q·(co2_disposal + ratio·co2_virgin − co2_per_km·d) + services' disposal and virgin "
               "production avoided",
               lambda y: float(y.led.co2_avoided_t.sum()) + y.led.service_co2_avoided_t),
+    Indicator("ceramic_recycled_input_share", "circular", "share", "share",
+              "Recycled share of ceramic body raw materials", "Quota riciclata delle materie prime ceramiche",
+              "(in-house loops + received) / need, over the body raw materials (clay, feldspar, sand, spray-dried "
+              "powder) of ceramic firms; the district reports 11.2 % of raw-material needs",
+              lambda y: _ratio(y.led.ceramic_body_recycled_t, y.led.ceramic_body_need_t)),
+    Indicator("ceramic_recycling_factor", "circular", "ratio", "amount",
+              "Ceramic recycling factor", "Fattore di riciclo ceramico",
+              "(ceramic residues recycled in house + residues ceramic firms take in from other firms into bodies) "
+              "/ ceramic residues generated by ceramic firms, gross; above 1 when they take in more than they "
+              "produce (the district reports 129 %)",
+              lambda y: _ratio(y.led.ceramic_residue_recovered_t, y.led.ceramic_residue_generated_t)),
     Indicator("local_closure_rate", "territorial", "share", "share",
               "Local closure rate", "Chiusura locale dei cicli",
               "mean over families with residues of Σ exchanged / Σ generated: the share of residues "

@@ -7,7 +7,9 @@ exchange, no policy), where its operating margin is observed; the archetype pass
 to its output price: ``profit = output · margin − (cost − reference) + pass_through · instrument
 cost``, EUR/yr (docs/ODD.md §7.9). The money of an exchange is :mod:`simulation.exchange.surplus`'s.
 Flows through services count too: residue reused through a service is ``exchanged``, the rest of
-what services handle ``treated``, inputs they deliver ``received``.
+what services handle ``treated``, inputs they deliver ``received``. What firms recycle in house never
+reaches the market: it is ``recycled_in_house`` (residue units) and ``in_house_input`` (input units),
+apart from what they release (``generated``) and need from others (``demand`` less the loops).
 """
 
 from __future__ import annotations
@@ -66,11 +68,20 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, plants: Pl
     co2 = co2_avoided_t(q, s, dist, effects.disposal_co2, cat.co2_virgin, subs, tr)
     disposed = np.maximum(disposed - sy.exchanged - sy.treated, 0.0)
     virgin = np.maximum(virgin - sy.received, 0.0)
+    recycled, in_house = state.recycled_in_house, state.in_house_input
+    ceramic = arch.ceramic[state.archetype]
+    body, ceramic_residue = cat.ceramic_body, cat.ceramic_residue
     ledger = YearLedger(
         year=year, firm_uids=state.uid.copy(), jobs=jobs,
         plots_occupied_share=occupied_share, generated=generated.sum(0),
         exchanged=out.sum(0) + sy.exchanged.sum(0), disposed=disposed.sum(0),
-        demand=demand.sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
+        demand=(demand + in_house).sum(0), received=inn.sum(0) + sy.received.sum(0), virgin=virgin.sum(0),
+        recycled_in_house=recycled.sum(0), in_house_input=in_house.sum(0),
+        ceramic_body_need_t=float((demand + in_house)[ceramic][:, body].sum()),
+        ceramic_body_recycled_t=float((in_house + inn + sy.received)[ceramic][:, body].sum()),
+        ceramic_residue_generated_t=float((generated + recycled)[ceramic][:, ceramic_residue].sum()),
+        ceramic_residue_recovered_t=float(recycled[ceramic][:, ceramic_residue].sum()
+                                          + q[ceramic[bp] & body[i]].sum()),
         supplier=c.supplier[rows].copy(), buyer=c.buyer[rows].copy(), residue=r, delivered=q,
         distance_km=dist, surplus_eur=surplus, co2_avoided_t=co2, treated=sy.treated.sum(0),
         service_firms=state.uid[sy.in_service], utility_firms=state.uid[sy.in_utility],

@@ -115,6 +115,9 @@ class Transport:
         return cls(fixed, per_km, max_km, co2, pipe, by_truck)
 
 
+CERAMIC_SECTOR_GROUP = "ceramics"  # the sector_group of tile plants, spray-driers and frit makers
+
+
 @dataclass(frozen=True)
 class ArchetypeArrays:
     """The catalogue's archetypes as arrays (index = archetype): what the model computes with."""
@@ -125,6 +128,7 @@ class ArchetypeArrays:
     margin_eur: np.ndarray         # turnover × operating margin, EUR/yr at activity 1
     reference_cost_eur: np.ndarray  # resource costs at catalogue prices, no exchange, no policy, EUR/yr
     pass_through: np.ndarray       # share of the price instruments' cost passed on to the output price
+    ceramic: np.ndarray            # bool: of the ceramic sector group, whose cycle the ceramic indicators measure
 
     @classmethod
     def from_catalogue(cls, cat: Catalogue) -> ArchetypeArrays:
@@ -137,7 +141,8 @@ class ArchetypeArrays:
                    # outside route before tax), no exchanges, no policy
                    cat.outputs @ outside_cost + cat.inputs @ cat.virgin_price,
                    np.array([a.cost_pass_through.value if a.cost_pass_through is not None else 0.0
-                             for a in arch]))
+                             for a in arch]),
+                   np.array([a.sector_group == CERAMIC_SECTOR_GROUP for a in arch], dtype=bool))
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,25 @@ class YearState:
 
     @property
     def generated(self) -> np.ndarray:
-        """Residue units each firm present generates this year (N × R)."""
+        """Residue units each firm present releases this year, net of what it recycles in house:
+        what it can offer to other firms or send outside (N × R)."""
         return self.output[:, None] * self.catalogue.outputs[self.archetype]
 
     @property
     def demand(self) -> np.ndarray:
-        """Input units each firm present needs this year (N × R)."""
+        """Input units each firm present needs this year beyond what its in-house loops supply:
+        what exchanges, services and virgin purchases cover (N × R)."""
         return self.output[:, None] * self.catalogue.inputs[self.archetype]
+
+    @property
+    def recycled_in_house(self) -> np.ndarray:
+        """Residue units each firm present recycles on its own site this year (N × R)."""
+        return self.output[:, None] * self.catalogue.recycled_in_house[self.archetype]
+
+    @property
+    def in_house_input(self) -> np.ndarray:
+        """Input units each firm's in-house loops supply this year (N × R)."""
+        return self.output[:, None] * self.catalogue.in_house_input[self.archetype]
 
     def pair_draw_keys(self, supplier_uid: np.ndarray, buyer_uid: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """One random-stream key per (supplier, buyer, row) of firms present: the same contract

@@ -18,12 +18,14 @@ TWO_FIRMS = FIXTURES / "two_firms" / "scenario.yaml"
 
 
 def assert_year_invariants(model) -> None:
-    """Mass balance per resource, capacity of every contract, one firm per plot (docs/ODD.md §1), and the
-    shared services' stability: no member pays more than alone, no service above capacity or reach."""
+    """Mass balance per resource (in-house loops included), capacity of every contract, one firm per plot
+    (docs/ODD.md §1), and the shared services' stability: no member pays more than alone, no service above
+    capacity or reach."""
     year, quantities, _ = model.flow_history[-1]
     q = dict(zip(FLOW_QUANTITIES, quantities))
-    for total, parts in (("generated", ("exchanged", "treated", "disposed")), ("disposed", tuple(OUTSIDE_FLOWS)),
-                         ("demand", ("received", "virgin"))):
+    for total, parts in (("generated_gross", ("recycled_in_house", "generated")),
+                         ("generated", ("exchanged", "treated", "disposed")), ("disposed", tuple(OUTSIDE_FLOWS)),
+                         ("demand", ("in_house_input", "received", "virgin"))):
         np.testing.assert_allclose(q[total], sum(q[p] for p in parts), rtol=1e-9, atol=1e-9,
                                    err_msg=f"{total} does not balance in {year}")
         assert min(q[p].min() for p in parts) >= 0

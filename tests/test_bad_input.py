@@ -91,6 +91,18 @@ def add_substitution_to(input_id: str) -> Callable[[dict], None]:
     return edit
 
 
+def kiln_loop(share: float, replaces: str) -> Callable[[dict], None]:
+    """The kiln also needs feldspar and recycles ``share`` of its scrap in house into ``replaces``."""
+
+    def edit(doc: dict) -> None:
+        kiln = doc["archetypes"]["kiln"]
+        kiln["inputs"] = {"feldspar": {"value": 2000, "unit": "t/yr", "source": "assumption: test figure"}}
+        kiln["in_house"] = {"scrap": {"recycled_share": {"value": share, "unit": "share", "source": "assumption"},
+                                      "replaces": replaces}}
+
+    return edit
+
+
 def geojson_of(*properties) -> str:
     """A FeatureCollection of 100 m square plots east of the fixture's grid, one per ``properties``."""
     features = [{"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [[
@@ -145,6 +157,12 @@ SCENARIO_CASES = [
          target="resources.yaml"),
     Case("substitution_to_nonexistent_input", {"resources.yaml": edit_yaml(add_substitution_to("cement"))},
          "resources.yaml", "substitutions.1.input", ("unknown resource 'cement'",)),
+    Case("in_house_share_above_one", {"archetypes.yaml": edit_yaml(kiln_loop(1.2, "feldspar"))},
+         "archetypes.yaml", "archetypes.kiln.in_house.scrap.recycled_share",
+         ("between 0 and 1, got 1.2", "e.g. 0.995"), run_too=True),
+    Case("in_house_replaces_unknown_resource", {"archetypes.yaml": edit_yaml(kiln_loop(0.4, "feldspr"))},
+         "archetypes.yaml", "archetypes.kiln.in_house.scrap.replaces",
+         ("'feldspr', which is not among its inputs", "did you mean feldspar")),
     Case("unknown_archetype_incumbent",
          {"scenario.yaml": edit_yaml(set_key("firms.incumbents.0.archetype", "klin"))},
          "scenario.yaml", "firms.incumbents.0.archetype", ("unknown archetype 'klin'", "did you mean kiln"),

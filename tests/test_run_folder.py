@@ -57,8 +57,12 @@ def test_flows_balance_every_year_and_resource(baseline_runs):
     assert (flows.groupby("year").size() == flows.resource.nunique()).all()
     pd.testing.assert_series_equal(flows.generated, flows.exchanged + flows.treated + flows.disposed, rtol=1e-9,
                                    check_names=False)
-    pd.testing.assert_series_equal(flows.demand, flows.received + flows.virgin, rtol=1e-9, check_names=False)
-    assert (flows[["exchanged", "treated", "disposed", "received", "virgin"]] >= 0).all().all()
+    pd.testing.assert_series_equal(flows.generated_gross, flows.recycled_in_house + flows.generated, rtol=1e-9,
+                                   check_names=False)
+    pd.testing.assert_series_equal(flows.demand, flows.in_house_input + flows.received + flows.virgin, rtol=1e-9,
+                                   check_names=False)
+    assert (flows[["recycled_in_house", "exchanged", "treated", "disposed", "in_house_input", "received",
+                   "virgin"]] >= 0).all().all()
 
 
 def test_same_seed_gives_byte_identical_csvs(baseline_runs):

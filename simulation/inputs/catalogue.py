@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from simulation.inputs.catalogue_schema import Archetype, ArchetypeFile, Resource, ResourceCatalogueFile, Substitution
+from simulation.inputs.catalogue_schema import (
+    Archetype,
+    ArchetypeFile,
+    InHouseLoop,
+    Resource,
+    ResourceCatalogueFile,
+    Substitution,
+)
 from simulation.inputs.errors import InputError, Problem, did_you_mean
 from simulation.inputs.schema_base import StrictModel, problems_from_validation_error
 from simulation.inputs.service_schema import ServiceFile, ServiceKind
@@ -111,6 +118,39 @@ def _archetype_flow_problems(archetypes: ArchetypeFile, resources: ResourceCatal
                 if figure.unit != f"{res.unit}/yr":
                     problems.append(Problem(str(path), field, f"unit {figure.unit!r} should be '{res.unit}/yr'",
                                             f"convert the quantity to {res.unit}/yr"))
+        problems.extend(_in_house_problems(aid, arch, resources, path))
+    return problems
+
+
+def _loop_ratio(rid: str, loop: InHouseLoop, substitutions) -> float | None:
+    """Units of ``loop.replaces`` one unit of residue ``rid`` replaces: the ratio of the catalogue's
+    substitution row between them (``None`` without one), so a loop and an exchange of the same
+    residue into the same input replace the same quantity."""
+    return next((s.ratio.value for s in substitutions if s.residue == rid and s.input == loop.replaces), None)
+
+
+def _in_house_problems(aid: str, arch: Archetype, resources: ResourceCatalogueFile, path: Path) -> list[Problem]:
+    """An in-house loop needs a substitution row from its residue to the input it replaces, and the
+    loops of an archetype cannot supply more of an input than the archetype needs."""
+    problems, supplied = [], {}
+    for rid, loop in arch.in_house.items():
+        if rid not in resources.resources or loop.replaces not in resources.resources:
+            continue  # reported as an unknown output or input
+        ratio = _loop_ratio(rid, loop, resources.substitutions)
+        if ratio is None:
+            problems.append(Problem(str(path), f"archetypes.{aid}.in_house.{rid}.replaces",
+                                    f"no substitution row turns {rid!r} into {loop.replaces!r}",
+                                    "add that row under substitutions in the resource catalogue (its ratio is the "
+                                    "loop's), or replace another input"))
+            continue
+        supplied[loop.replaces] = (supplied.get(loop.replaces, 0.0)
+                                   + arch.outputs[rid].value * loop.recycled_share.value * ratio)
+    for iid, quantity in supplied.items():
+        need = arch.inputs[iid].value
+        if quantity > need * (1 + 1e-9):
+            problems.append(Problem(str(path), f"archetypes.{aid}.in_house",
+                                    f"its loops supply {quantity:,.6g} of {iid!r}, more than the {need:,.6g} it needs",
+                                    f"lower a recycled_share or raise inputs.{iid}"))
     return problems
 
 
@@ -187,9 +227,16 @@ class Catalogue:
     routes: OutsideRoutes
     is_input: np.ndarray
     is_residue: np.ndarray
-    # per archetype × resource (A × R), at activity 1
+    ceramic_body: np.ndarray      # bool: a body raw material of the ceramic cycle
+    ceramic_residue: np.ndarray   # bool: a residue of tile and frit making
+    # per archetype × resource (A × R), at activity 1: what a firm needs from other firms or
+    # outside (its inputs less what its in-house loops supply) and what it releases (its gross
+    # residues less what it recycles in house); what the loops recycle (residue units) and supply
+    # (input units)
     inputs: np.ndarray
     outputs: np.ndarray
+    recycled_in_house: np.ndarray
+    in_house_input: np.ndarray
     # shared-service kinds, in file order (none when the catalogue names no service file)
     services: dict[str, ServiceKind] = field(default_factory=dict)
     services_path: str | None = None
@@ -213,14 +260,17 @@ def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: Arche
     def per_resource(get, default=0.0):
         return np.array([get(res[r]) if get(res[r]) is not None else default for r in rids], dtype=float)
 
-    inputs = np.zeros((len(aids), len(rids)))
-    outputs = np.zeros((len(aids), len(rids)))
+    inputs, outputs, recycled, supplied = (np.zeros((len(aids), len(rids))) for _ in range(4))
     for a, aid in enumerate(aids):
         arch = archetype_file.archetypes[aid]
         for rid, fig in arch.inputs.items():
             inputs[a, r_index[rid]] = fig.value
         for rid, fig in arch.outputs.items():
             outputs[a, r_index[rid]] = fig.value
+        for rid, loop in arch.in_house.items():
+            recycled[a, r_index[rid]] = arch.outputs[rid].value * loop.recycled_share.value
+            supplied[a, r_index[loop.replaces]] += (recycled[a, r_index[rid]]
+                                                    * _loop_ratio(rid, loop, resources_file.substitutions))
     return Catalogue(
         resource_ids=rids, resources=dict(res), substitutions=tuple(resources_file.substitutions),
         archetype_ids=aids, archetypes=dict(archetype_file.archetypes),
@@ -232,7 +282,10 @@ def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: Arche
         routes=OutsideRoutes.of(rids, res),
         is_input=np.array([res[r].virgin_price is not None for r in rids]),
         is_residue=np.array([res[r].disposal is not None for r in rids]),
-        inputs=inputs, outputs=outputs,
+        ceramic_body=np.array([res[r].ceramic == "body" for r in rids], dtype=bool),
+        ceramic_residue=np.array([res[r].ceramic == "residue" for r in rids], dtype=bool),
+        inputs=np.maximum(inputs - supplied, 0.0), outputs=outputs - recycled,
+        recycled_in_house=recycled, in_house_input=supplied,
         services=dict(service_file.services) if service_file is not None else {}, services_path=services_path,
     )
 

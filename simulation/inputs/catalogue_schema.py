@@ -101,6 +101,9 @@ class Resource(StrictModel):
         default_factory=list, description="other outside routes; each year the cheapest route at that "
                                           "year's prices is taken (the usual one on a tie)")
     transport: TransportSpec | None = None
+    ceramic: Literal["body", "residue"] | None = Field(
+        None, description="its part in the ceramic cycle the ceramic indicators measure: a body raw material "
+                          "(clay, feldspar, sand, spray-dried powder) or a residue of tile and frit making")
 
     def outside_routes(self) -> list[Disposal]:
         """The usual outside route, then the alternatives (none for an input only)."""
@@ -259,6 +262,23 @@ class ResourceCatalogueFile(StrictModel):
         return self
 
 
+class InHouseLoop(StrictModel):
+    """Part of a residue a firm recycles on its own site, into one of its own inputs: it is neither
+    offered to other firms nor sent outside, and it replaces ``replaces`` at the ratio of the
+    catalogue's substitution row from the residue to that input (units of input per unit of residue)."""
+
+    recycled_share: Sourced = Field(description="share of the residue's gross generation recycled in house")
+    replaces: str = Field(min_length=1, description="the firm's own input the recycled residue replaces")
+
+    @model_validator(mode="after")
+    def _share(self) -> InHouseLoop:
+        check_unit(self.recycled_share, "share", "recycled_share")
+        if not 0 <= self.recycled_share.value <= 1:
+            raise user_error(f"recycled_share must be a share between 0 and 1, got {self.recycled_share.value:g}",
+                             "give a share, e.g. 0.995 for 99.5 % recycled in house", field="recycled_share")
+        return self
+
+
 class Archetype(StrictModel):
     """A typical firm of one sector, with its yearly flows at activity level 1."""
 
@@ -275,7 +295,11 @@ class Archetype(StrictModel):
                           "price instruments that the firm passes on to its output price (share; absent: "
                           "none, the margin absorbs the whole change)")
     inputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly demand per resource")
-    outputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly residues per resource")
+    outputs: dict[str, Sourced] = Field(default_factory=dict, description="yearly residues per resource: gross "
+                                                                          "generation (before in_house loops)")
+    in_house: dict[str, InHouseLoop] = Field(
+        default_factory=dict, description="per residue of outputs, the share the firm recycles on its own site "
+                                          "and the input it replaces; absent: it releases all of it")
 
     @model_validator(mode="after")
     def _units(self) -> Archetype:
@@ -304,6 +328,16 @@ class Archetype(StrictModel):
                 check_non_negative(figure, f"{side}.{rid}")
                 if (problem := MAX_FLOW_PER_YEAR.problem(figure.value, figure.unit)) is not None:
                     raise user_error(*problem, field=f"{side}.{rid}")
+        for rid, loop in self.in_house.items():
+            if rid not in self.outputs:
+                raise user_error(f"{rid!r} is recycled in house but is not among its outputs",
+                                 f"list its gross generation under outputs.{rid}, or remove in_house.{rid}",
+                                 field=f"in_house.{rid}")
+            if loop.replaces not in self.inputs:
+                raise user_error(f"in_house.{rid} replaces {loop.replaces!r}, which is not among its inputs",
+                                 f"name one of its inputs{did_you_mean(loop.replaces, self.inputs)}, or list "
+                                 f"{loop.replaces} under inputs",
+                                 field=f"in_house.{rid}.replaces")
         return self
 
 

@@ -386,6 +386,9 @@ def with_profiled_archetypes(catalogue: Catalogue, profiled: ProfiledFirms) -> C
         archetypes={**catalogue.archetypes, **dict(zip(profiled.archetype_ids, profiled.archetypes))},
         inputs=np.vstack([catalogue.inputs, p.inputs]),
         outputs=np.vstack([catalogue.outputs, p.outputs]),
+        # a profile states what a firm buys and releases: no in-house loop of its own
+        recycled_in_house=np.vstack([catalogue.recycled_in_house, np.zeros_like(p.outputs)]),
+        in_house_input=np.vstack([catalogue.in_house_input, np.zeros_like(p.inputs)]),
     )
 
 

@@ -8,9 +8,9 @@ names, so that reading a run folder (:mod:`analysis`) does not load the model.
 
 from __future__ import annotations
 
-FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated", "exchanged", "treated", "disposed",
-                "outside_route", "landfilled", "recovered_outside", "incinerated", "treated_outside", "sewered",
-                "vented", "demand", "received", "virgin"]
+FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated_gross", "recycled_in_house", "generated", "exchanged",
+                "treated", "disposed", "outside_route", "landfilled", "recovered_outside", "incinerated",
+                "treated_outside", "sewered", "vented", "demand", "in_house_input", "received", "virgin"]
 EXCHANGE_COLUMNS = ["supplier", "buyer", "resource", "substitutes", "quantity", "unit",
                     "price_eur_per_unit", "distance_km", "start_year", "end_year", "status",
                     "renewals", "top_ups", "unit_surplus_eur", "route"]
