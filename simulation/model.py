@@ -19,6 +19,7 @@ import numpy as np
 
 from simulation.agents import Facilitator, Firm, PlanningAuthority
 from simulation.exchange.contracts import ContractBook
+from simulation.exchange.discovery import DiscoveryBook, share_a_partner
 from simulation.exchange.market import Market, Terms, open_market
 from simulation.exchange.negotiation import break_contracts, negotiate, renew_or_expire, sign
 from simulation.exchange.optimum import realised_and_optimal
@@ -70,6 +71,7 @@ class EcoDistrictModel(mesa.Model):
         self.plots = dataclasses.replace(world.plots, occupants=world.plots.occupants.copy())
         self.contracts = ContractBook()
         self.plants = PlantBook()  # pre-treatment plants firms have built (their capacity is firm state)
+        self.discovery = DiscoveryBook(len(world.subs))  # the synergies firms know, and since when
         self.trust = TrustLedger(world.scenario.behaviour.negotiation.initial_trust)
         self.arch = world.archetypes
         self.authority = PlanningAuthority(self)
@@ -96,8 +98,8 @@ class EcoDistrictModel(mesa.Model):
         market = self.open_market()                #    flows, and what standing contracts leave free
         self.services.reserve(market)              #    and what standing services keep for themselves
         self.authority.open_market(market, self.state.demand, year)  # commitments: listings, incentives
-        candidates = self.find_candidates(market)  # 4. matchmaking
-        self.sign_contracts(market, candidates)    # 5. negotiation
+        candidates = self.find_candidates(market)  # 4. matchmaking: who could trade,
+        self.sign_contracts(market, candidates)    # 5. negotiation among those discovered and ready
         self.service_year = self.run_services(year, market)  # 6. shared services: found, join, leave
         self.authority.monitor(year, market, self.state.demand)  # monitoring of commitments: fines, exclusions
         optimum = self.optimal_allocation(market, candidates)  # benchmark: the year's optimal allocation
@@ -184,18 +186,44 @@ class EcoDistrictModel(mesa.Model):
         return find_candidates(market, self.subs, self.world.transport, self.terms(), self.authority.effects.published)
 
     def sign_contracts(self, market: Market, candidates: Candidates) -> None:
-        """Negotiate the year's candidates; one on a pair's standing contract tops that contract up."""
+        """Negotiate the year's candidates the firms have discovered and whose implementation time
+        is over (:meth:`discover`); one on a pair's standing contract tops that contract up."""
         c = self.contracts
         active = c.active_rows()
         keys = contract_keys(c.supplier[active], c.buyer[active], c.substitution[active], len(self.subs))
         standing = standing_contract_of(candidates, market.uid, keys, active, len(self.subs))
+        ready = (standing >= 0) | self.discover(market, candidates)
+        candidates, standing = candidates.subset(ready), standing[ready]
         deals = negotiate(market, candidates, self.subs, self.world.transport, self.authority.effects,
                           self.terms(), self.trust.of, standing)
         if len(deals):
-            sign(self.contracts, deals, market.uid, self.year, self.scenario.behaviour.contracts.duration_years)
+            new = deals.contract < 0
+            discovered = (self.discovery.discovery_year(market.uid[deals.supplier[new]], market.uid[deals.buyer[new]],
+                                                        deals.row[new])
+                          if self.scenario.behaviour.discovery.enabled else np.full(int(new.sum()), self.year))
+            sign(self.contracts, deals, market.uid, self.year, self.scenario.behaviour.contracts.duration_years,
+                 discovered)
             self.plants.build(market.uid[deals.supplier], deals.row, deals.invest,
                               self.subs.capacity_annuity[deals.row], self.authority.effects.treatment_subsidy_share,
                               self.subs.lifetime_years[deals.row], self.year)
+
+    def discover(self, market: Market, candidates: Candidates) -> np.ndarray:
+        """Which candidates the firms know and can sign this year: each undiscovered synergy is
+        discovered with the year's probability (facilitator, word of mouth, proximity) and becomes
+        ready after its implementation time, unless the funnel rules it out
+        (:mod:`simulation.exchange.discovery`). All are, at once, with discovery disabled."""
+        rates = self.scenario.behaviour.discovery
+        if not rates.enabled:
+            return np.ones(len(candidates), dtype=bool)
+        c = self.contracts
+        active = c.active_rows()
+        pairs = (self.state.positions(c.supplier[active]), self.state.positions(c.buyer[active]))
+        draw_keys = self.state.pair_draw_keys(market.uid[candidates.supplier], market.uid[candidates.buyer],
+                                              candidates.row)
+        self.discovery.learn(candidates, market.uid, draw_keys, self.year, rates, self.streams,
+                             share_a_partner(candidates, pairs, len(self.state)), self.facilitator.active,
+                             self.world.transport.by_truck[self.subs.residue[candidates.row]])
+        return self.discovery.ready_now(candidates, market.uid, self.year)
 
     # ------------------------------------------------------------------ 6. shared services
     def run_services(self, year: int, market: Market) -> ServiceYear:

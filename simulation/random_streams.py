@@ -40,6 +40,8 @@ class Process(IntEnum):
     EXIT = 7             # background closure of a firm in a year
     MONITORING = 8       # a bound firm checked by the authority in a year
     SERVICE_STANDALONE = 9  # a firm's stand-alone price of each service kind, once for its life (year LIFETIME)
+    DISCOVERY = 10       # a synergy discovered in a year
+    FUNNEL = 11          # whether a discovered synergy can ever be implemented (year LIFETIME)
 
 
 # The year argument of draws a firm makes once for its whole stay: no simulated year is 0.

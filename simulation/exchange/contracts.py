@@ -37,6 +37,7 @@ _COLUMNS: dict[str, type] = {
     "unit_surplus": np.float64, # EUR per unit of residue at signature
     "fixed_cost": np.float64,   # EUR/yr: transaction cost and annualised pipe capex, shared equally
     "distance_km": np.float64,
+    "discovery_year": np.int16, # year the two firms discovered this synergy
     "start_year": np.int16,
     "end_year": np.int16,       # planned (or actual, once closed) last year of delivery
     "status": np.int8,

@@ -312,11 +312,13 @@ def _room_left(market: Market, supplier_pos: np.ndarray, buyer_pos: np.ndarray, 
     return extra
 
 
-def sign(contracts: ContractBook, deals: Deals, uid: np.ndarray, year: int, duration_years: int) -> None:
+def sign(contracts: ContractBook, deals: Deals, uid: np.ndarray, year: int, duration_years: int,
+         discovery_year: np.ndarray | None = None) -> None:
     """Enter the year's deals (positions ``n``, firms named by ``uid``): new pairs as active
     contracts from ``year``, delivering their quantity this year, for ``duration_years``; a deal on
     a standing contract tops it up (quantity and this year's delivery grow, price and unit surplus
-    become the quantity-weighted means of the old terms and the top-up's)."""
+    become the quantity-weighted means of the old terms and the top-up's). ``discovery_year``: when
+    each new pair's synergy was discovered (default: this year)."""
     c = contracts
     up = deals.contract >= 0
     if up.any():
@@ -334,7 +336,8 @@ def sign(contracts: ContractBook, deals: Deals, uid: np.ndarray, year: int, dura
         quantity=deals.quantity[new], price=deals.price[new], unit_surplus=deals.unit_surplus[new],
         fixed_cost=deals.fixed_cost[new], distance_km=deals.distance_km[new],
         start_year=np.full(n, year), end_year=np.full(n, year + duration_years - 1),
-        status=np.full(n, Status.ACTIVE), delivered=deals.quantity[new])
+        status=np.full(n, Status.ACTIVE), delivered=deals.quantity[new],
+        discovery_year=np.full(n, year) if discovery_year is None else discovery_year)
 
 
 def break_contracts(contracts: ContractBook, draws: np.ndarray, probability: float, year: int,

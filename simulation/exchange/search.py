@@ -40,6 +40,10 @@ class Candidates:
         e = np.zeros(0, dtype=np.int64)
         return cls(e, e.copy(), e.copy(), np.zeros(0))
 
+    def subset(self, keep: np.ndarray) -> Candidates:
+        """The candidates where ``keep`` (bool per candidate) is true, in order."""
+        return Candidates(self.supplier[keep], self.buyer[keep], self.row[keep], self.distance_km[keep])
+
     @classmethod
     def concat(cls, parts: list[Candidates]) -> Candidates:
         if not parts:

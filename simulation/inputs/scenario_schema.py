@@ -226,6 +226,19 @@ class Contracts(StrictModel):
     min_viable_flow: sourced_number("t/yr", MAX_FLOW_PER_YEAR, ge=0)
 
 
+class Discovery(StrictModel):
+    """How firms come to know potential partners and how long a synergy takes to start (docs/ODD.md
+    §7.5). ``enabled: false``: every partner the search finds is known and ready at once."""
+
+    enabled: bool
+    proximity_rate: sourced_number("1/yr", ge=0, le=1)
+    word_of_mouth_rate: sourced_number("1/yr", ge=0, le=1)
+    facilitator_rate: sourced_number("1/yr", ge=0, le=1)
+    implementation_years_truck: sourced_int("yr", ge=0, le=20)
+    implementation_years_pipe: sourced_int("yr", ge=0, le=20)
+    never_implemented_share: Share
+
+
 class Exit(StrictModel):
     hazard_rate: sourced_number("1/yr", ge=0, le=1)
     loss_years: sourced_int("yr", ge=1, le=50)
@@ -249,6 +262,7 @@ class Behaviour(StrictModel):
     activity: Activity
     negotiation: Negotiation
     contracts: Contracts
+    discovery: Discovery
     exit: Exit
     services: Services
     discount_rate: sourced_number("1/yr", ge=0, le=1)

@@ -13,7 +13,7 @@ FLOW_COLUMNS = ["year", "resource", "family", "unit", "generated_gross", "recycl
                 "treated_outside", "sewered", "vented", "demand", "in_house_input", "received", "virgin"]
 EXCHANGE_COLUMNS = ["supplier", "buyer", "resource", "substitutes", "quantity", "unit",
                     "price_eur_per_unit", "distance_km", "start_year", "end_year", "status",
-                    "renewals", "top_ups", "unit_surplus_eur", "route"]
+                    "renewals", "top_ups", "discovery_year", "unit_surplus_eur", "route"]
 FIRM_COLUMNS = ["firm", "archetype", "sector", "sector_group", "plot", "x_m", "y_m", "employees",
                 "entry_year", "exit_year", "exit_reason", "activity", "profit_eur", "score", "commitments",
                 "violations", "fines_eur"]

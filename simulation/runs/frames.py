@@ -48,6 +48,7 @@ def exchanges_frame(model) -> pd.DataFrame:
         "price_eur_per_unit": c.price, "distance_km": c.distance_km,
         "start_year": c.start_year, "end_year": c.end_year,
         "status": [Status(v).label for v in c.status], "renewals": c.renewals, "top_ups": c.top_ups,
+        "discovery_year": c.discovery_year,
         "unit_surplus_eur": c.unit_surplus,
         "route": [cat.substitutions[k].route for k in rows],
     }, columns=EXCHANGE_COLUMNS)
