@@ -95,6 +95,6 @@ def share_a_partner(candidates: Candidates, partner_pairs: tuple[np.ndarray, np.
         return np.zeros(len(candidates), dtype=bool)
     adjacency = sparse.coo_matrix((np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, a]))),
                                   shape=(n_firms, n_firms)).tocsr()
-    adjacency.data[:] = 1.0
-    reach = (adjacency + adjacency @ adjacency).tocsr()
-    return np.asarray(reach[candidates.supplier, candidates.buyer]).ravel() > 0
+    reach = (adjacency + adjacency @ adjacency).tocoo()
+    near = reach.row.astype(np.int64) * n_firms + reach.col
+    return np.isin(candidates.supplier.astype(np.int64) * n_firms + candidates.buyer, near)
