@@ -314,10 +314,14 @@ class EcoDistrictModel(mesa.Model):
 
     # ------------------------------------------------------------------ 8. exit
     def exit_firms(self, year: int) -> None:
-        """Firms leave after lasting losses or by the background hazard; their contracts end."""
+        """Firms leave after lasting losses or by the closure hazard of their size class; their
+        contracts end. One uniform draw per firm present, whatever its class, so that paired
+        scenarios keep the same draws."""
         ex = self.scenario.behaviour.exit
         firms = self.firms()
-        hazard = self.streams.uniform(Process.EXIT, year, Firm.draw_keys(firms)) < ex.hazard_rate
+        employees = np.array([f.employees for f in firms], dtype=float)
+        hazard = (self.streams.uniform(Process.EXIT, year, Firm.draw_keys(firms))
+                  < Firm.closure_hazard(employees, ex.hazard_by_size))
         self.exits_this_year = 0
         reasons = [f.reason_to_leave(ex.loss_years, h) for f, h in zip(firms, hazard.tolist())]
         leaving = [(f, reason) for f, reason in zip(firms, reasons) if reason is not None]

@@ -37,7 +37,7 @@ class Process(IntEnum):
     GROWTH = 4           # yearly activity growth of a firm
     SHOCK = 5            # a firm's output shock in a year
     DISRUPTION = 6       # a contract broken in a year
-    EXIT = 7             # background closure of a firm in a year
+    EXIT = 7             # closure of a firm in a year (the hazard of its size class)
     MONITORING = 8       # a bound firm checked by the authority in a year
     SERVICE_STANDALONE = 9  # a firm's stand-alone price of each service kind, once for its life (year LIFETIME)
     DISCOVERY = 10       # a synergy discovered in a year

@@ -79,7 +79,7 @@ def test_higher_landfill_tax_raises_the_price_the_supplier_accepts_to_pay():
 
 
 def test_partner_exit_ends_contract_and_partner_falls_back_to_virgin():
-    model = two_firms(behaviour={"exit": {"hazard_rate": 1.0}})
+    model = two_firms(behaviour={"exit": {"hazard_by_size": [{"max_employees": None, "rate": 1.0}]}})
     model.step()
     assert model.contracts.status[0] == Status.PARTNER_EXIT
     assert model.contracts.end_year[0] == 2026
@@ -107,6 +107,47 @@ def test_lasting_losses_make_a_firm_leave():
     run_checking_invariants(model)
     buyer_exit = [f for f in model.exited if f.exit_reason == "losses"]
     assert len(buyer_exit) == 1 and buyer_exit[0].exit_year == 2027
+
+
+def test_closure_hazard_reproduces_the_rate_of_each_size_class():
+    """ODD §7.12: 200 presses (50 employees) in a class closing at 20 %/yr and 200 kilns (100
+    employees) in one closing at 5 %/yr, over 10 years: each class's closures per firm-year at risk
+    are a binomial draw at its own rate (fixed seed, so the check is deterministic)."""
+    from scipy.stats import binomtest
+
+    rates = {"press": 0.2, "kiln": 0.05}
+    model = two_firms(
+        years={"start": 2026, "end": 2035},
+        district={"blocks": [{"name": "row", "origin_x_m": 0, "origin_y_m": 0, "rows": 20, "cols": 20,
+                              "plot_width_m": 100, "plot_depth_m": 100, "gap_m": 0,
+                              "land_price_eur_per_m2": 50}]},
+        firms={"incumbents": [{"archetype": "kiln", "count": 200}, {"archetype": "press", "count": 200}]},
+        behaviour={"exit": {"loss_years": 50, "hazard_by_size": [{"max_employees": 60, "rate": rates["press"]},
+                                                                   {"max_employees": None, "rate": rates["kiln"]}]}})
+    model.run()
+    ids = model.catalogue.archetype_ids
+    for name, rate in rates.items():
+        firms = [f for f in model.all_firms() if ids[f.archetype] == name]
+        at_risk = sum((f.exit_year or 2035) - f.entry_year + 1 for f in firms)
+        closed = sum(f.exit_reason == "hazard" for f in firms)
+        assert {f.exit_reason for f in firms} <= {"hazard", ""}
+        test = binomtest(closed, at_risk, rate)
+        low, high = test.proportion_ci(0.99)
+        other = rates["kiln" if name == "press" else "press"]
+        assert test.pvalue > 0.01 and not low <= other <= high, (name, closed, at_risk)
+
+
+def test_a_class_bound_includes_its_upper_bound():
+    """Firms of 9 employees are micro and of 10 small, as in the CSO Ireland classes; the last class
+    takes every larger firm."""
+    import numpy as np
+
+    from simulation.agents.firm import Firm
+    from simulation.inputs.scenario_schema import SizeClassHazard
+
+    classes = [SizeClassHazard(max_employees=b, rate=r) for b, r in ((9, 0.4), (49, 0.3), (249, 0.2), (None, 0.1))]
+    employees = np.array([1, 9, 10, 49, 50, 249, 250, 100_000])
+    assert Firm.closure_hazard(employees, classes).tolist() == [0.4, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1]
 
 
 def test_cyclicity_is_the_spectral_radius_of_the_firm_network():

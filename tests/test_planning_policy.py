@@ -486,7 +486,8 @@ def test_service_commitment_is_checked_through_the_services_book():
     from simulation.inputs.scenario import load_scenario
     from tests.conftest import BASELINE
     raw = deep_merge(yaml.safe_load(BASELINE.read_text()), {
-        "seed": 1, "years": {"start": 2026, "end": 2028}, "behaviour": {"exit": {"hazard_rate": 0}},
+        "seed": 1, "years": {"start": 2026, "end": 2028},
+        "behaviour": {"exit": {"hazard_by_size": [{"max_employees": None, "rate": 0}]}},
         "policy": {"commitments": {"join_services": ["canteen"]},
                    "enforcement": {"interval_years": 1, "monitoring_probability": 1.0, "fine_eur": 1000}}})
     model = build_model(validate_scenario_data(raw, BASELINE))

@@ -11,7 +11,8 @@ class Firm(mesa.Agent):
 
     The firm's yearly flows are its archetype's flows times ``activity``. The model updates
     activity, reads flows and settles accounts in bulk (arrays over all firms), then hands each
-    firm its profit; the firm decides to leave after lasting losses.
+    firm its profit; the firm decides to leave after lasting losses or when the closure hazard of
+    its size class strikes.
     Its trust in partners is held in the district's :class:`~simulation.exchange.trust.TrustLedger`.
     """
 
@@ -82,10 +83,20 @@ class Firm(mesa.Agent):
         gains nothing, yet lets the network run)."""
         return payment_eur <= standalone_eur + 1e-9 * np.maximum(1.0, np.abs(standalone_eur))
 
+    @staticmethod
+    def closure_hazard(employees: np.ndarray, classes) -> np.ndarray:
+        """Each firm's yearly probability (1/yr) of closing for a cause other than its own losses
+        (bankruptcy, no successor, relocation), which falls with size: the ``rate`` of the first
+        class whose ``max_employees`` is at least the firm's employees (vectorised). ``classes``:
+        the scenario's ``behaviour.exit.hazard_by_size``, sorted, the last open-ended."""
+        bounds = np.array([np.inf if c.max_employees is None else c.max_employees for c in classes])
+        rates = np.array([c.rate for c in classes])
+        return rates[np.searchsorted(bounds, employees, side="left")]
+
     def reason_to_leave(self, loss_years_limit: int, hazard_hit: bool) -> str | None:
         """``"excluded"`` when the authority excluded it for violated commitments, ``"losses"`` after
-        ``loss_years_limit`` loss-making years in a row, ``"hazard"`` when the background closure
-        draw hit it (relocation, succession, bankruptcy), else ``None``."""
+        ``loss_years_limit`` loss-making years in a row, ``"hazard"`` when the closure draw of its
+        size class hit it (relocation, succession, bankruptcy), else ``None``."""
         if self.excluded:
             return "excluded"
         if self.loss_years >= loss_years_limit:

@@ -19,6 +19,7 @@ from simulation.inputs.bounds import (
     MAX_APPLICANTS_PER_YEAR,
     MAX_BLOCKS,
     MAX_COORDINATE_M,
+    MAX_EMPLOYEES,
     MAX_EUR,
     MAX_FIRMS,
     MAX_FLOW_PER_YEAR,
@@ -35,6 +36,7 @@ from simulation.inputs.schema_base import (
     sourced_int,
     sourced_number,
     user_error,
+    user_errors,
 )
 
 FIRST_YEAR, LAST_YEAR = 1900, 2300  # calendar years a scenario may simulate
@@ -239,9 +241,65 @@ class Discovery(StrictModel):
     never_implemented_share: Share
 
 
+class SizeClassHazard(StrictModel):
+    """One employee-size class of the yearly closure hazard (docs/ODD.md §7.12).
+
+    The class holds the firms with at most ``max_employees`` employees (persons) and more than the
+    previous class's bound; ``None`` leaves it open above, as the last class must be. ``rate`` is
+    the probability (1/yr) that such a firm closes in a year for a cause other than its own lasting
+    losses: bankruptcy of a parent, no successor, relocation. Size matters because closure rates
+    fall steeply with size (a micro firm closes ~14 times as often as a large one in the CSO
+    Ireland series).
+    """
+
+    max_employees: sourced_int("persons", ge=0, le=int(MAX_EMPLOYEES.limit)) | None
+    rate: sourced_number("1/yr", ge=0, le=1)
+
+
 class Exit(StrictModel):
-    hazard_rate: sourced_number("1/yr", ge=0, le=1)
+    """When firms leave (docs/ODD.md §7.12): a closure hazard by size class, and lasting losses.
+
+    ``hazard_by_size`` lists the classes from the smallest firms up, each ``max_employees`` above
+    the previous one and the last open (``max_employees: null``), so that every firm falls in
+    exactly one class. ``loss_years``: consecutive loss-making years (yr) after which a firm leaves.
+    """
+
+    hazard_by_size: list[SizeClassHazard] = Field(min_length=1)
     loss_years: sourced_int("yr", ge=1, le=50)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_flat_hazard(cls, data):
+        if isinstance(data, dict) and "hazard_rate" in data:
+            rate = data["hazard_rate"]
+            rate = rate.get("value", rate) if isinstance(rate, dict) else rate
+            raise user_error(
+                "hazard_rate was replaced by hazard_by_size, a yearly closure rate per employee-size class",
+                f"write 'hazard_by_size: [{{max_employees: null, rate: {rate}}}]' for one rate for every "
+                "firm, or remove hazard_rate to use the shipped rates by size", field="hazard_rate")
+        return data
+
+    @model_validator(mode="after")
+    def _classes_cover_every_size(self) -> Exit:
+        problems = []
+        bounds = [c.max_employees for c in self.hazard_by_size]
+        for i, (previous, bound) in enumerate(zip(bounds, bounds[1:]), start=1):
+            if previous is None:
+                problems.append((f"hazard_by_size.{i - 1}.max_employees",
+                                 "only the last class may be open-ended (max_employees: null)",
+                                 "give this class its upper bound in employees, or move it to the end"))
+            elif bound is not None and bound <= previous:
+                problems.append((f"hazard_by_size.{i}.max_employees",
+                                 f"{bound} employees is not above the previous class's bound ({previous})",
+                                 "list the classes from the smallest firms up, each max_employees above "
+                                 "the previous one"))
+        if bounds[-1] is not None:
+            problems.append((f"hazard_by_size.{len(bounds) - 1}.max_employees",
+                             f"the last class ends at {bounds[-1]} employees, so larger firms have no rate",
+                             "end the list with an open class, {max_employees: null, rate: ...}"))
+        if problems:
+            raise user_errors(problems)
+        return self
 
 
 class Services(StrictModel):
