@@ -7,6 +7,8 @@ instrument in force within its ``start_year``/``end_year`` window. The rules the
 order and keeps what the plan remembers (applications, commitments, violations):
 
 * **prices** (:meth:`PlanningAuthority.set_prices`, :mod:`simulation.policy.prices`);
+* **entry** (:meth:`applicants_of`, who applies: the queue and the stream, which may follow the
+  district's opportunities, :mod:`simulation.policy.opportunity`);
 * **admission** (:meth:`admit`, :mod:`simulation.policy.admission`, :mod:`simulation.policy.profiling`,
   :mod:`simulation.policy.contribution`);
 * **plot allocation** (:meth:`allocate_plot`, :mod:`simulation.policy.allocation`);
@@ -29,7 +31,7 @@ from simulation.agents.firm import Firm
 from simulation.columns import Positions
 from simulation.exchange.market import Market
 from simulation.exchange.surplus import unit_surplus
-from simulation.policy import contribution, profiling
+from simulation.policy import contribution, opportunity, profiling
 from simulation.policy.admission import Application, EntryCounts, has_sector_limits, screen, sector_allows
 from simulation.policy.allocation import cheapest_plot, choose_plot
 from simulation.policy.commitments import (
@@ -55,6 +57,8 @@ class PlanningAuthority(mesa.Agent):
         self.applications: list[Application] = []   # every applicant ever screened (applicants.csv)
         self.ever_bound = False              # whether any firm was ever bound (skips the checks if not)
         self.enforcement_this_year = EnforcementCounts()
+        self._waiting = {k for k, q in enumerate(model.world.scenario.firms.applicants.queue)
+                         if q.when_opportunity_eur_per_yr is not None}  # queue entries waiting for their opportunity
         cat = model.world.catalogue
         self._material_input = (cat.family == "material") & cat.is_input
         self._material_rows = self._material_input[model.world.subs.input]
@@ -108,17 +112,42 @@ class PlanningAuthority(mesa.Agent):
             state[:, 4], sp[ok], bp[ok], c.substitution[rows][ok], c.quantity[rows][ok])
 
     def applicants_of(self, year: int) -> list[int]:
-        """Archetype indices applying this year: the scenario's queue, then its Poisson stream's
-        (arrivals drawn from the applicant mix)."""
+        """Archetype indices applying this year: the scenario's queue entries arriving now (file
+        order: those of this year, and those waiting whose opportunity now exceeds their threshold),
+        then its Poisson stream's, drawn from the applicant mix, weighted by each archetype's
+        opportunity when the scenario says so (:mod:`simulation.policy.opportunity`)."""
         stream, catalogue = self.model.scenario.firms.applicants, self.model.catalogue
-        arrivals = [catalogue.archetype_index(q.archetype) for q in stream.queue if q.year == year]
+        ids = list(stream.mix)
+        needed = {catalogue.archetype_index(stream.queue[k].archetype) for k in self._waiting
+                  if stream.queue[k].year <= year}
+        if stream.rate_per_year > 0 and stream.follows_opportunity:
+            needed |= {catalogue.archetype_index(a) for a in ids}
+        gain = self.opportunities(sorted(needed)) if needed else {}
+        arrivals = []
+        for k, q in enumerate(stream.queue):
+            a = catalogue.archetype_index(q.archetype)
+            if q.when_opportunity_eur_per_yr is None:
+                if q.year == year:
+                    arrivals.append(a)
+            elif k in self._waiting and opportunity.arrives(year, q.year, gain.get(a, 0.0),
+                                                            q.when_opportunity_eur_per_yr):
+                self._waiting.remove(k)
+                arrivals.append(a)
         if stream.rate_per_year > 0:
-            ids = list(stream.mix)
             weights = np.array([stream.mix[a] for a in ids])
+            if stream.follows_opportunity:
+                weights = opportunity.stream_weights(weights, [gain[catalogue.archetype_index(a)] for a in ids],
+                                                     stream.opportunity.elasticity,
+                                                     stream.opportunity.reference_eur_per_yr)
             rng = self.model.streams.generator(Process.ENTRY, year)
             drawn = rng.choice(len(ids), size=rng.poisson(stream.rate_per_year), p=weights / weights.sum())
             arrivals += [catalogue.archetype_index(ids[k]) for k in drawn]
         return arrivals
+
+    def opportunities(self, archetypes: list[int]) -> dict[int, float]:
+        """EUR/yr an applicant of each archetype (index) would gain the district with the firms
+        present, at this year's prices: its contribution (:meth:`contributions`)."""
+        return dict(zip(archetypes, self.contributions(archetypes, self.district_openings()).tolist()))
 
     def admit(self, arrivals: list[int], year: int) -> EntryCounts:
         """Screen the year's applicants (archetype indices, arrival order) and settle the admitted.

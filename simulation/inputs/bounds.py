@@ -50,6 +50,9 @@ MAX_LAND_PRICE_EUR_PER_M2 = Bound(1e6, "a land price", "far above any serviced i
 MAX_EUR = Bound(1e9, "a price, tax, subsidy, fine or yearly cost of a scenario", "money per unit or per year "
                 "times tonnes must stay finite, or the optimum and the surplus become inf and NaN")
 MAX_WEIGHT = Bound(1e6, "a relative weight", "weights are normalised by their sum, which must stay finite")
+MAX_ELASTICITY = Bound(10, "an elasticity of entry to opportunity", "it raises (1 + opportunity / reference) "
+                       "to its power: with opportunities up to 1e18 EUR/yr (flows times prices) and a reference of "
+                       "at least 1 EUR/yr, a weight stays below 1e186, far from float overflow")
 MAX_ACTIVITY = Bound(1000, "an activity level", "it multiplies every yearly flow of a firm")
 MAX_APPLICANTS_PER_YEAR = Bound(10_000, "a rate of applicants", "10,000 firms a year; each applicant is "
                                 "drawn, scored and placed, so larger rates exhaust memory")

@@ -19,6 +19,7 @@ from simulation.inputs.bounds import (
     MAX_APPLICANTS_PER_YEAR,
     MAX_BLOCKS,
     MAX_COORDINATE_M,
+    MAX_ELASTICITY,
     MAX_EMPLOYEES,
     MAX_EUR,
     MAX_FIRMS,
@@ -134,17 +135,34 @@ class Incumbent(StrictModel):
 
 
 class QueuedApplicant(StrictModel):
-    """One named applicant arriving in a given year."""
+    """One named applicant: arriving in ``year``, or, with ``when_opportunity_eur_per_yr``, in the
+    first year from ``year`` on in which its opportunity (the EUR/yr of exchange surplus it would
+    gain the district with the firms present, :mod:`simulation.policy.opportunity`) exceeds it."""
 
     archetype: str
     year: int
+    when_opportunity_eur_per_yr: sourced_number("EUR/yr", MAX_EUR, ge=0) | None = Field(
+        None, description="arrives only once its opportunity exceeds this; none: in year, whatever the district")
+
+
+class Opportunity(StrictModel):
+    """How the stream's archetype weights follow what the district offers (docs/ODD.md §7.2):
+    ``mix_a × (1 + G_a / reference_eur_per_yr) ** elasticity``, ``G_a`` the EUR/yr an applicant of
+    archetype ``a`` would gain the district with the firms present. No source measures the
+    elasticity: a scenario's value is an assumption; 0 is the fixed mix."""
+
+    elasticity: sourced_number("elasticity", MAX_ELASTICITY, ge=0)
+    reference_eur_per_yr: sourced_number("EUR/yr", MAX_EUR, ge=1)
 
 
 class Applicants(StrictModel):
-    """Who applies to settle each year: a Poisson stream from an archetype mix, and/or a queue."""
+    """Who applies to settle each year: a Poisson stream from an archetype mix (optionally weighted
+    by each archetype's opportunity), and/or a queue."""
 
     rate_per_year: sourced_number("firms/yr", MAX_APPLICANTS_PER_YEAR, ge=0) = 0.0
     mix: dict[str, sourced_number("weight", MAX_WEIGHT, ge=0)] = Field(default_factory=dict)
+    opportunity: Opportunity | None = Field(
+        None, description="archetype weights that follow the district's open flows; none: the fixed mix")
     queue: list[QueuedApplicant] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -152,7 +170,17 @@ class Applicants(StrictModel):
         if self.rate_per_year > 0 and (not self.mix or sum(self.mix.values()) <= 0):
             raise user_error("a positive rate_per_year needs a mix with positive weights",
                              "add firms.applicants.mix: {archetype_id: weight, ...}", field="mix")
+        if self.opportunity is not None and self.rate_per_year <= 0:
+            raise user_error("opportunity weights the stream's mix, but rate_per_year is 0 (no stream)",
+                             "set a positive firms.applicants.rate_per_year, or remove firms.applicants.opportunity "
+                             "(a queued applicant waits for its opportunity with when_opportunity_eur_per_yr)",
+                             field="opportunity")
         return self
+
+    @property
+    def follows_opportunity(self) -> bool:
+        """Whether the stream's weights respond to the district (a positive elasticity)."""
+        return self.opportunity is not None and self.opportunity.elasticity > 0
 
 
 class ProfileDefaults(StrictModel):
