@@ -266,7 +266,7 @@ SCENARIO_CASES = [
             f"more{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]\n" for k in range(1, 9)))},
          "scenario.yaml", "(document)", ("expands to more than 1,000,000 values", "aliases"), run_too=True),
     Case("duplicate_yaml_key", {"scenario.yaml": append_text("seed: 4\n")},
-         "scenario.yaml", "(document)", ("duplicate key 'seed'", "line 19", "keep only one")),
+         "scenario.yaml", "(document)", ("duplicate key 'seed'", "line 20", "keep only one")),
     Case("unit_mismatch_in_catalogue",
          {"resources.yaml": edit_yaml(set_key("resources.feldspar.virgin_price",
                                               {"value": 60, "unit": "EUR/kg", "source": "x"}))},

@@ -34,6 +34,8 @@ SCENARIOS = ("formigine_baseline", "landfill_tax_high", "facilitator_platform")
 SEEDS = (1, 2, 3)
 YEARS = 5
 FIGURES = ("trajectories", "final_year_comparison", "district_map", "residue_fates", "network_metrics")
+# indicators with no value in a year without material exchanges (the first year, before any synergy starts)
+UNDEFINED_WITHOUT_EXCHANGES = {"mean_exchange_distance_km"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,10 @@ def test_compare_writes_the_report_the_summary_and_every_figure(reports):
     assert len(summary) == len(SCENARIOS) * YEARS * len(indicators_in(summary.indicator.unique()))
     assert summary.loc[summary.scenario == "formigine_baseline", "verdict"].isna().all()
     others = summary[summary.scenario != "formigine_baseline"]
-    assert (others.n_pairs == len(SEEDS)).all() and others.verdict.notna().all()
+    # An indicator a run leaves empty in a year (no exchange yet in the first year: no mean exchange
+    # distance) has fewer pairs that year; every other row pairs all the seeds.
+    short = others[others.n_pairs != len(SEEDS)]
+    assert set(short.indicator) <= UNDEFINED_WITHOUT_EXCHANGES and others.verdict.notna().all()
 
 
 @pytest.mark.slow
@@ -137,7 +142,9 @@ def test_a_scenario_compared_with_itself_is_not_distinguishable(runs, tmp_path):
         (copy / "manifest.json").write_text(json.dumps(manifest))
         copies.append(copy)
     result = compare([*runs[:len(SEEDS)], *copies])
-    assert set(result.differences.verdict) == {SAME}
+    d = result.differences
+    defined = ~d.indicator.isin(UNDEFINED_WITHOUT_EXCHANGES) | (d.n_pairs == len(SEEDS))
+    assert set(d.verdict[defined]) == {SAME}
 
 
 def _edited_copy(run: Path, folder: Path, edit) -> Path:

@@ -46,8 +46,9 @@ def test_formigine_profiled_scenario_keeps_the_invariants():
     firms = model.all_firms()
     profiled = [f for f in firms if model.catalogue.archetype_ids[f.archetype].startswith("profile:")]
     assert len(profiled) == 11
-    assert model.indicator_rows[0]["symbiosis_links"] > 0
-    assert np.isfinite(model.indicator_rows[0]["symbiosis_efficiency"])
+    # links appear once discovered synergies are implemented (ODD §7.5), not in the first year
+    assert model.indicator_rows[0]["symbiosis_links"] == 0 and model.indicator_rows[-1]["symbiosis_links"] > 0
+    assert np.isfinite(model.indicator_rows[-1]["symbiosis_efficiency"])
 
 
 def test_a_profiled_sector_without_reference_archetype_is_an_input_error(tmp_path):
