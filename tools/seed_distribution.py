@@ -11,7 +11,9 @@ Usage (from the repository root)::
     .venv/bin/python tools/seed_distribution.py [SCENARIO] [--replicates 20] [--workers 2] [--csv OUT]
                                                [--before EARLIER.csv]
 
-Prints a Markdown table, one row per indicator: median, IQR (25th–75th percentile), min–max.
+Prints a Markdown table, one row per indicator: median, IQR (25th–75th percentile), min–max, computed
+as ``ecodistrict run SCENARIO --replicates N`` computes its ``summary.csv`` (the same seeds, the same
+numbers); what this script adds is ``--before``, the comparison with an earlier revision.
 ``--csv`` also writes the per-seed final-year rows; ``--before`` reads such a file (written by an
 earlier revision) and puts its median and IQR beside this revision's.
 """
@@ -26,30 +28,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.policy_library import BASELINE, run_all  # noqa: E402
+from analysis.replicates import distribution  # noqa: E402
 from simulation.indicators import INDICATORS, REGISTRY  # noqa: E402
 from simulation.inputs.scenario import load_scenario  # noqa: E402
 from simulation.sweeps.experiment import replicate_seeds  # noqa: E402
 
 
-def summary(values) -> str:
-    """``median [p25–p75]`` of a column."""
-    q1, med, q3 = values.astype(float).quantile([0.25, 0.5, 0.75])
-    return f"{med:,.3g} [{q1:,.3g}–{q3:,.3g}]"
+def cell(row) -> str:
+    """``median [p25–p75]`` of a row of :func:`analysis.replicates.distribution`."""
+    return f"{row['median']:,.3g} [{row.p25:,.3g}–{row.p75:,.3g}]"
 
 
 def distribution_table(runs, names, before=None) -> str:
     """Markdown rows ``| name | median [IQR] | min–max |`` of the final-year values in ``runs``,
     with the earlier revision's ``median [IQR]`` first when ``before`` is given."""
+    now = distribution(runs, names).set_index("indicator")
+    earlier = distribution(before, names).set_index("indicator") if before is not None else None
     head = "| indicator | before: median [IQR] " if before is not None else "| indicator "
     lines = [head + "| median [IQR] | range |", "|---" + ("|---:" if before is not None else "") + "|---:|---:|"]
-    for name in names:
-        if name not in runs:
-            continue
-        v = runs[name].astype(float)
-        earlier = ""
-        if before is not None:
-            earlier = f"| {summary(before[name])} " if name in before else "| (new) "
-        lines.append(f"| `{name}` {earlier}| {summary(v)} | {v.min():,.3g}–{v.max():,.3g} |")
+    for name, row in now.iterrows():
+        then = ""
+        if earlier is not None:
+            then = f"| {cell(earlier.loc[name])} " if name in earlier.index else "| (new) "
+        lines.append(f"| `{name}` {then}| {cell(row)} | {row['min']:,.3g}–{row['max']:,.3g} |")
     return "\n".join(lines)
 
 

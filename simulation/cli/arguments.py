@@ -26,6 +26,7 @@ from simulation.io.out_paths import (
 if TYPE_CHECKING:
     from simulation.inputs.scenario import LoadedScenario
 
+EXIT_RUNS_FAILED = 1  # a batch of runs (sweep, replicates) where a run raised
 EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from simulation.cli.arguments import (
     EXIT_INTERRUPTED,
+    EXIT_RUNS_FAILED,
     add_out_arguments,
     check_out,
     positive_int,
@@ -24,7 +25,6 @@ from simulation.cli.arguments import (
 from simulation.inputs.errors import InputError
 
 SWEEPS_DIR = Path("sweeps")
-EXIT_RUNS_FAILED = 1
 
 
 def add_sweep_command(sub) -> None:

@@ -6,7 +6,8 @@ does not cost a whole computation. An ``--out`` is refused when it
 * is empty (``--out ''`` would be the current folder);
 * is, or is a folder holding, an input file of the command (the run's files would replace a
   profile CSV called ``firms.csv``);
-* is a folder of another kind (a sweep folder for ``run``, a run folder for ``sweep``), or a
+* is a folder of another kind (a sweep folder for ``run``, a run folder for ``sweep`` or for
+  ``run --replicates``), or a
   non-empty folder that is none of the command's outputs (replacing it would delete its files);
 * would make two outputs the same file (matchmake ``--out x.md``: the summary is ``x.md`` too);
 * holds an output of the same kind, unless ``force`` (``--force``) says to replace it (a sweep
@@ -14,7 +15,8 @@ does not cost a whole computation. An ``--out`` is refused when it
 * cannot be created or written (a probe folder is created and removed where it will be).
 
 Folders are recognised by their marker files: ``manifest.json`` (a sweep's names its
-experiment, a run's its scenario file) and :data:`REPORT_MANIFEST` (what a comparison report drew).
+experiment, a replicates folder's its number of replicates, a run's its scenario file) and
+:data:`REPORT_MANIFEST` (what a comparison report drew).
 
 The checks return the problem, ``(message, fix)``, rather than raise: the command line reports it
 as an input error (:func:`simulation.cli.arguments.check_out`), and this layer stays free of the
@@ -35,8 +37,9 @@ from simulation.io.atomic import interrupted_replacement
 Problem = tuple[str, str]  # (message, how to fix it)
 
 RUN, SWEEP, REPORT = "run folder", "sweep folder", "report folder"
+REPLICATES = "replicates folder"  # run --replicates: a run folder per seed and their summary
 OTHER = "folder of other files"
-MANIFEST = "manifest.json"  # the manifest of a run folder and of a sweep folder
+MANIFEST = "manifest.json"  # the manifest of a run folder, a replicates folder and a sweep folder
 REPORT_MANIFEST = "report_files.json"  # the files a comparison report drew (analysis.compare)
 
 
@@ -62,9 +65,9 @@ def _file_above(path: Path, fix: str) -> Problem | None:
 
 
 def folder_kind(folder: Path) -> str | None:
-    """What an existing folder holds (:data:`RUN`, :data:`SWEEP`, :data:`REPORT`, :data:`OTHER`);
-    ``None`` for a missing or empty folder. A run folder whose replacement was interrupted counts
-    as a run folder (its previous version is kept under a backup name)."""
+    """What an existing folder holds (:data:`RUN`, :data:`REPLICATES`, :data:`SWEEP`, :data:`REPORT`,
+    :data:`OTHER`); ``None`` for a missing or empty folder. A run or replicates folder whose
+    replacement was interrupted counts as what it was (its previous version is kept under a backup name)."""
     folder = Path(folder)
     backup = interrupted_replacement(folder)
     if backup is not None:
@@ -77,6 +80,8 @@ def folder_kind(folder: Path) -> str | None:
         manifest = None
     if isinstance(manifest, dict) and "experiment" in manifest:
         return SWEEP
+    if isinstance(manifest, dict) and "replicates" in manifest:
+        return REPLICATES
     if isinstance(manifest, dict) and "scenario_file" in manifest:
         return RUN
     if _is(Path.is_file, folder / REPORT_MANIFEST):
@@ -110,7 +115,8 @@ def input_problem(out: Path, inputs: Iterable[Path]) -> Problem | None:
 
 def folder_problem(out: Path, kind: str, inputs: Iterable[Path] = (), force: bool = False,
                    resume: bool = False) -> Problem | None:
-    """What is wrong with writing a ``kind`` folder (:data:`RUN`, :data:`SWEEP`, :data:`REPORT`) at
+    """What is wrong with writing a ``kind`` folder (:data:`RUN`, :data:`REPLICATES`, :data:`SWEEP`,
+    :data:`REPORT`) at
     ``out`` (``None``: nothing). ``force`` allows replacing one of the same kind, ``resume`` (a
     sweep) continuing it. A report is written beside other files of its folder, so a folder of
     other files is accepted for :data:`REPORT`."""

@@ -35,6 +35,28 @@ def default_out_dir(loaded: LoadedScenario, seed: int) -> Path:
     return Path("runs") / f"{loaded.scenario.name}-seed{seed}"
 
 
+def versions() -> dict[str, str]:
+    """The versions of the package and of what its results depend on, recorded in manifests."""
+    return {"ecodistrict": simulation.__version__, "python": platform.python_version(), "mesa": mesa.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
+
+
+def run_manifest(loaded: LoadedScenario, model: EcoDistrictModel, set_up_s: float, simulation_s: float) -> dict:
+    """The ``manifest.json`` of a finished run's folder: the resolved scenario, seed, catalogue
+    files, versions, git revision, and the seconds spent building and running the model."""
+    return {
+        "scenario_file": str(loaded.path),
+        "scenario": model.scenario.model_dump(mode="json"),
+        "catalogue": {"resources": loaded.catalogue.resources_path, "archetypes": loaded.catalogue.archetypes_path,
+                      "services": loaded.catalogue.services_path},
+        "seed": model.seed_used,
+        "years": [model.scenario.years.start, model.scenario.years.end],
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "timings_s": {"set_up": round(set_up_s, 4), "simulation": round(simulation_s, 4)},
+    }
+
+
 def run_scenario(path: str | Path, seed: int | None = None, years: int | None = None,
                  out: str | Path | None = None, progress: bool = False) -> tuple[Path, EcoDistrictModel]:
     """Load, run and write a scenario; returns the run folder and the finished model.
@@ -53,19 +75,6 @@ def run_scenario(path: str | Path, seed: int | None = None, years: int | None = 
             model.run(progress=lambda: bar.update(1))
     else:
         model.run()
-    finished = time.perf_counter()
-    manifest = {
-        "scenario_file": str(loaded.path),
-        "scenario": model.scenario.model_dump(mode="json"),
-        "catalogue": {"resources": loaded.catalogue.resources_path, "archetypes": loaded.catalogue.archetypes_path,
-                      "services": loaded.catalogue.services_path},
-        "seed": model.seed_used,
-        "years": [model.scenario.years.start, model.scenario.years.end],
-        "versions": {"ecodistrict": simulation.__version__, "python": platform.python_version(),
-                     "mesa": mesa.__version__, "numpy": np.__version__, "pandas": pd.__version__,
-                     "scipy": scipy.__version__},
-        "git_revision": git_revision(),
-        "timings_s": {"set_up": round(built - started, 4), "simulation": round(finished - built, 4)},
-    }
+    manifest = run_manifest(loaded, model, set_up_s=built - started, simulation_s=time.perf_counter() - built)
     write_run_folder(model, out_dir, manifest)
     return out_dir, model

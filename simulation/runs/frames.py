@@ -117,16 +117,29 @@ def services_frame(model) -> pd.DataFrame:
     return frame.sort_values(["year", "service"], kind="stable")[SERVICE_COLUMNS].reset_index(drop=True)
 
 
-def write_run_folder(model, out_dir: Path, manifest: dict) -> None:
-    """Write the files of a run folder: the five of README "The run folder", the district's plots and its services."""
-    frames = {"indicators.csv": indicators_frame(model), "flows.csv": flows_frame(model),
-              "exchanges.csv": exchanges_frame(model), "firms.csv": firms_frame(model),
-              "plots.csv": plots_frame(model), "services.csv": services_frame(model),
-              "applicants.csv": applicants_frame(model)}
+def run_folder_frames(model) -> dict[str, pd.DataFrame]:
+    """The tables of a run folder by file name (README "The run folder"): what a worker sends back
+    when the folder is written by another process (:mod:`simulation.sweeps.replicates`)."""
+    return {"indicators.csv": indicators_frame(model), "flows.csv": flows_frame(model),
+            "exchanges.csv": exchanges_frame(model), "firms.csv": firms_frame(model),
+            "plots.csv": plots_frame(model), "services.csv": services_frame(model),
+            "applicants.csv": applicants_frame(model)}
+
+
+def run_folder_writers(frames: dict[str, pd.DataFrame], manifest: dict,
+                       prefix: str = "") -> dict[str, Callable[[Path], None]]:
+    """A writer per file of a run folder, named ``prefix`` + file name (``seed-7/indicators.csv``
+    places the run folder in a subfolder of a larger one)."""
 
     def csv_writer(frame: pd.DataFrame):
         return lambda path: neutralise_frame(frame).to_csv(path, index=False, lineterminator="\n")
 
-    writers: dict[str, Callable[[Path], None]] = {name: csv_writer(f) for name, f in frames.items()}
-    writers["manifest.json"] = lambda path: path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    replace_folder(out_dir, writers)
+    writers: dict[str, Callable[[Path], None]] = {prefix + name: csv_writer(f) for name, f in frames.items()}
+    writers[prefix + "manifest.json"] = lambda path: path.write_text(json.dumps(manifest, indent=2, default=str)
+                                                                      + "\n")
+    return writers
+
+
+def write_run_folder(model, out_dir: Path, manifest: dict) -> None:
+    """Write the files of a run folder: the five of README "The run folder", the district's plots and its services."""
+    replace_folder(out_dir, run_folder_writers(run_folder_frames(model), manifest))
