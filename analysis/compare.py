@@ -35,7 +35,7 @@ from simulation.io.out_paths import REPORT_MANIFEST
 
 SUMMARY_COLUMNS = ["scenario", "year", "indicator", "n", "mean", "sd", "ci_low", "ci_high", "n_pairs",
                    "baseline_mean", "mean_difference", "relative_difference", "diff_ci_low", "diff_ci_high",
-                   "p_value", "effect_size_dz", "verdict"]
+                   "diff_boot_low", "diff_boot_high", "p_value", "effect_size_dz", "verdict"]
 
 
 @dataclass
@@ -98,7 +98,8 @@ def _pairing_warnings(result: Comparison) -> list[tuple[str, dict]]:
 
 def summary_table(result: Comparison) -> pd.DataFrame:
     """``summary.csv``: every scenario, year and indicator, with its paired difference when it has one."""
-    diffs = result.differences.rename(columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
+    diffs = result.differences.rename(columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high",
+                                                "boot_low": "diff_boot_low", "boot_high": "diff_boot_high"})
     keys = ["scenario", "year", "indicator"]
     table = result.summary.merge(diffs, on=keys, how="left") if len(diffs) else result.summary.reindex(
         columns=SUMMARY_COLUMNS)

@@ -121,23 +121,43 @@ TEXT = {
                        "its indicators only.",
         "summary": "Summary",
         "times_each": "{n} times", "times_range": "{low} to {high} times",
-        "summary_intro": "Each scenario was simulated {times} with different random seeds, the same seeds "
-                         "for every scenario, so each policy run has a twin baseline run that met the same chance "
-                         "events. A difference is reported only when it stands out from the variation between "
-                         "runs (paired t-test at 5 % and a 95 % bootstrap interval excluding zero); otherwise the "
-                         "indicator is called not distinguishable from the baseline.",
-        "summary_scenario": "{name} compared with {baseline}, in {year}:",
-        "summary_line": "{label}: {base} in the baseline, {value} here ({change}; 95 % interval {low} to {high}): "
-                        "{verdict}.",
-        "summary_line_too_few": "{label}: {base} in the baseline, {value} here: {verdict}.",
-        "summary_count": "Over all {total} indicators in {year}: {higher} higher, {lower} lower, {same} not "
-                         "distinguishable from the baseline.",
-        "tables": "Tables",
+        "howto": "How to read this page.",
+        "howto_text": "Each scenario was simulated {times}, with the same random seeds as the baseline: every "
+                      "policy run has a twin baseline run that met the same chance events, and the change is the "
+                      "average difference between twins in {year}. The range is the 95 % interval of that "
+                      "change: given these runs, the true change lies in it with 95 % confidence. 'Higher' or "
+                      "'lower': the whole range is above or below zero. 'Likely higher (or lower), not "
+                      "confirmed': the range still includes zero but leans clearly to one side (p < 0.20); more "
+                      "runs would confirm it or not. 'No clear change': the range includes zero; an effect, if "
+                      "any, is too small for these runs to show. Shares change in percentage points (pp), other "
+                      "indicators in % of the baseline. Tests, effect sizes and provenance are in the appendix.",
+        "summary_scenario": "{name} compared with {baseline}, in {year}",
+        "summary_what": "What changes: {what}.",
+        "summary_count": "Over all {total} indicators in {year} (appendix): {higher} higher, {lower} lower, {same} "
+                         "without a clear change.",
+        "col_base_value": "baseline", "col_scenario_value": "this scenario", "col_change": "change",
+        "col_range": "95 % range of the change", "col_reading": "how sure",
+        "pp": " pp",
+        "reading:higher": "higher", "reading:lower": "lower",
+        "reading:likely higher": "likely higher, not confirmed with {n} runs",
+        "reading:likely lower": "likely lower, not confirmed with {n} runs",
+        "reading:not distinguishable": "no clear change",
+        "reading:too few replicates": "too few runs to say ({n})",
+        "lead:higher": "Clearly higher: {names}.", "lead:lower": "Clearly lower: {names}.",
+        "lead:likely higher": "Likely higher, not yet confirmed: {names}.",
+        "lead:likely lower": "Likely lower, not yet confirmed: {names}.",
+        "lead:same": "No clear change: {names}.",
+        "lead:too_few": "Too few paired runs for a verdict on some indicators: see the warnings.",
+        "appendix": "Appendix: technical tables, method and provenance",
+        "appendix_intro": "For analysts: every indicator with its interval, the paired t-test, the effect size and "
+                          "a bootstrap interval for comparison; how the statistics are made; which folders, "
+                          "seeds and software versions produced the runs.",
         "table_values": "Indicators in {year}: mean of the replicates [95 % confidence interval]",
         "table_differences": "Paired differences against the baseline in {year}",
         "col_indicator": "indicator", "col_scenario": "scenario",
-        "col_pairs": "pairs", "col_difference": "mean difference", "col_interval": "95 % bootstrap interval",
+        "col_pairs": "pairs", "col_difference": "mean difference", "col_interval": "95 % interval (paired t)",
         "col_relative": "relative", "col_p": "p (paired t)", "col_dz": "effect size d_z", "col_verdict": "verdict",
+        "col_boot": "bootstrap 95 % (for comparison)",
         "table_note": "Every year, not only {year}, is in summary.csv. Effect size d_z = mean difference / "
                       "standard deviation of the differences (0.2 small, 0.5 medium, 0.8 large).",
         "figures": "Figures",
@@ -151,20 +171,23 @@ TEXT = {
                             "Report made by ecodistrict {version}; bootstrap with {boot} resamples, seed {seed}.",
         "col_folder": "folder", "col_kind": "kind", "col_seeds": "seeds", "col_version": "ecodistrict",
         "col_git": "git revision", "col_versions": "libraries",
-        "method": "How to read this report",
+        "method": "How the statistics are made",
         "method_text": "The model is stochastic: firms arrive, grow, trade and leave by chance, so two runs of "
                        "the same scenario differ. Means come with 95 % confidence intervals across replicates "
                        "(Student t). Policies are compared with the baseline run by run, pairing runs with the "
-                       "same seed; the mean of these paired differences has a 95 % bootstrap interval. With few "
-                       "replicates that interval is too narrow, so a difference is called higher or lower only "
-                       "when the paired t-test agrees. 'Not distinguishable' does not prove that a policy has no "
-                       "effect: it means the effect, if any, is smaller than these runs can detect. More "
-                       "replicates narrow the intervals.",
+                       "same seed; the mean of these paired differences has a paired Student-t 95 % interval, "
+                       "and the verdict comes from that interval alone: higher or lower when it excludes zero "
+                       "(the same as the paired t-test rejecting at 5 %), not distinguishable otherwise. The "
+                       "summary adds 'likely higher / lower, not confirmed' when p < 0.20. The percentile "
+                       "bootstrap interval is shown for comparison only: with few replicates it is too narrow, "
+                       "so it decides nothing. 'Not distinguishable' does not prove that a policy has no effect: "
+                       "the effect, if any, is smaller than these runs can detect. More replicates narrow the "
+                       "intervals.",
         # captions
         "cap_trajectories": "Lines: mean over the replicates of each scenario; bands: 95 % confidence interval of "
                             "the mean. Shares in %.",
         "cap_comparison": "Each dot is a scenario's mean paired difference in {year}, in % of the baseline mean; "
-                          "bars: 95 % bootstrap interval. Filled dots are distinguishable from the baseline. "
+                          "bars: its 95 % interval (paired t). Filled dots are distinguishable from the baseline. "
                           "Indicators whose baseline mean is zero have no relative change and are left out{omitted}.",
         "cap_map": "Plots drawn as squares of their area at their centre, coloured by the sector of the firm on "
                    "them in {year} (grey: free). Arrows go from supplier to buyer for contracts in force in {year}; "
@@ -224,24 +247,47 @@ TEXT = {
                        "mostrano solo gli indicatori.",
         "summary": "Sintesi",
         "times_each": "{n} volte", "times_range": "da {low} a {high} volte",
-        "summary_intro": "Ogni scenario è stato simulato {times} con semi casuali diversi, gli stessi per "
-                         "tutti gli scenari: ogni simulazione con la politica ha una gemella di riferimento che ha "
-                         "incontrato gli stessi eventi casuali. Una differenza è riportata solo quando emerge dalla "
-                         "variabilità tra simulazioni (test t appaiato al 5 % e intervallo bootstrap al 95 % che "
-                         "esclude lo zero); altrimenti l'indicatore è detto non distinguibile dal riferimento.",
-        "summary_scenario": "{name} rispetto a {baseline}, nel {year}:",
-        "summary_line": "{label}: {base} nel riferimento, {value} qui ({change}; intervallo al 95 % da {low} a "
-                        "{high}): {verdict}.",
-        "summary_line_too_few": "{label}: {base} nel riferimento, {value} qui: {verdict}.",
-        "summary_count": "Su tutti i {total} indicatori nel {year}: {higher} superiori, {lower} inferiori, {same} "
-                         "non distinguibili dal riferimento.",
-        "tables": "Tabelle",
+        "howto": "Come leggere questa pagina.",
+        "howto_text": "Ogni scenario è stato simulato {times}, con gli stessi semi casuali del riferimento: ogni "
+                      "simulazione con la politica ha una gemella di riferimento che ha incontrato gli stessi "
+                      "eventi casuali, e la variazione è la differenza media tra gemelle nel {year}. "
+                      "L'intervallo è quello al 95 % di tale variazione: date queste simulazioni, la variazione "
+                      "vera vi cade con una confidenza del 95 %. 'Superiore' o 'inferiore': l'intero intervallo è "
+                      "sopra o sotto lo zero. 'Probabilmente superiore (o inferiore), non confermato': "
+                      "l'intervallo include ancora lo zero ma pende nettamente da una parte (p < 0,20); altre "
+                      "simulazioni lo confermerebbero o no. 'Nessuna variazione chiara': l'intervallo include lo "
+                      "zero; un eventuale effetto è troppo piccolo perché queste simulazioni lo mostrino. Le "
+                      "quote variano in punti percentuali (p.p.), gli altri indicatori in % del riferimento. Test, "
+                      "dimensioni dell'effetto e provenienza sono in appendice.",
+        "summary_scenario": "{name} rispetto a {baseline}, nel {year}",
+        "summary_what": "Che cosa cambia: {what}.",
+        "summary_count": "Su tutti i {total} indicatori nel {year} (appendice): {higher} superiori, {lower} "
+                         "inferiori, {same} senza una variazione chiara.",
+        "col_base_value": "riferimento", "col_scenario_value": "questo scenario", "col_change": "variazione",
+        "col_range": "intervallo al 95 % della variazione", "col_reading": "quanto è certo",
+        "pp": " p.p.",
+        "reading:higher": "superiore", "reading:lower": "inferiore",
+        "reading:likely higher": "probabilmente superiore, non confermato con {n} simulazioni",
+        "reading:likely lower": "probabilmente inferiore, non confermato con {n} simulazioni",
+        "reading:not distinguishable": "nessuna variazione chiara",
+        "reading:too few replicates": "simulazioni troppo poche per dirlo ({n})",
+        "lead:higher": "Chiaramente superiori: {names}.", "lead:lower": "Chiaramente inferiori: {names}.",
+        "lead:likely higher": "Probabilmente superiori, non ancora confermati: {names}.",
+        "lead:likely lower": "Probabilmente inferiori, non ancora confermati: {names}.",
+        "lead:same": "Nessuna variazione chiara: {names}.",
+        "lead:too_few": "Simulazioni appaiate troppo poche per un giudizio su alcuni indicatori: vedere le "
+                        "avvertenze.",
+        "appendix": "Appendice: tabelle tecniche, metodo e provenienza",
+        "appendix_intro": "Per gli analisti: ogni indicatore con il suo intervallo, il test t appaiato, la dimensione "
+                          "dell'effetto e un intervallo bootstrap per confronto; come sono calcolate le "
+                          "statistiche; quali cartelle, semi e versioni del software hanno prodotto le simulazioni.",
         "table_values": "Indicatori nel {year}: media delle repliche [intervallo di confidenza al 95 %]",
         "table_differences": "Differenze appaiate rispetto al riferimento nel {year}",
         "col_indicator": "indicatore", "col_scenario": "scenario",
-        "col_pairs": "coppie", "col_difference": "differenza media", "col_interval": "intervallo bootstrap al 95 %",
+        "col_pairs": "coppie", "col_difference": "differenza media", "col_interval": "intervallo al 95 % (t appaiato)",
         "col_relative": "relativa", "col_p": "p (t appaiato)", "col_dz": "dimensione dell'effetto d_z",
         "col_verdict": "giudizio",
+        "col_boot": "bootstrap al 95 % (per confronto)",
         "table_note": "Tutti gli anni, non solo il {year}, sono in summary.csv. Dimensione dell'effetto d_z = "
                       "differenza media / deviazione standard delle differenze (0,2 piccola, 0,5 media, 0,8 grande).",
         "figures": "Figure",
@@ -256,22 +302,25 @@ TEXT = {
                             "seme {seed}.",
         "col_folder": "cartella", "col_kind": "tipo", "col_seeds": "semi", "col_version": "ecodistrict",
         "col_git": "revisione git", "col_versions": "librerie",
-        "method": "Come leggere questo rapporto",
-        "method_text": "Il modello è stocastico: le imprese arrivano, crescono, scambiano ed escono per effetto "
-                       "del caso, quindi due simulazioni dello stesso scenario differiscono. Le medie sono "
-                       "accompagnate da intervalli di confidenza al 95 % tra le repliche (t di Student). Le "
-                       "politiche sono confrontate con il riferimento simulazione per simulazione, appaiando quelle "
-                       "con lo stesso seme; la media delle differenze appaiate ha un intervallo bootstrap al 95 %. Con "
-                       "poche repliche questo intervallo è troppo stretto, quindi una differenza è detta superiore o "
-                       "inferiore solo se il test t appaiato concorda. 'Non distinguibile' non dimostra che una "
-                       "politica non abbia effetto: significa che l'effetto, se c'è, è più piccolo di quanto queste "
-                       "simulazioni possano rilevare. Più repliche restringono gli intervalli.",
+        "method": "Come sono calcolate le statistiche",
+        "method_text": "Il modello è stocastico: le imprese arrivano, crescono, scambiano ed escono per effetto del "
+                       "caso, quindi due simulazioni dello stesso scenario differiscono. Le medie sono accompagnate da"
+                       " intervalli di confidenza al 95 % tra le repliche (t di Student). Le politiche sono "
+                       "confrontate con il riferimento simulazione per simulazione, appaiando quelle con lo stesso "
+                       "seme; la media delle differenze appaiate ha un intervallo t di Student appaiato al 95 %, e il "
+                       "giudizio viene solo da quell'intervallo: superiore o inferiore quando esclude lo zero "
+                       "(equivale al test t appaiato che rifiuta al 5 %), non distinguibile altrimenti. La sintesi "
+                       "aggiunge 'probabilmente superiore / inferiore, non confermato' quando p < 0,20. L'intervallo "
+                       "bootstrap percentile è mostrato solo per confronto: con poche repliche è troppo stretto, "
+                       "quindi non decide nulla. 'Non distinguibile' non dimostra che una politica non abbia effetto: "
+                       "l'effetto, se c'è, è più piccolo di quanto queste simulazioni possano rilevare. Più repliche "
+                       "restringono gli intervalli.",
         "cap_trajectories": "Linee: media delle repliche di ciascuno scenario; bande: intervallo di confidenza al "
                             "95 % della media. Quote in %.",
         "cap_comparison": "Ogni punto è la differenza appaiata media di uno scenario nel {year}, in % della media "
-                          "del riferimento; barre: intervallo bootstrap al 95 %. I punti pieni sono distinguibili "
-                          "dal riferimento. Gli indicatori con media di riferimento nulla non hanno variazione "
-                          "relativa e sono esclusi{omitted}.",
+                          "del riferimento; barre: il suo intervallo al 95 % (t appaiato). I punti pieni sono "
+                          "distinguibili dal riferimento. Gli indicatori con media di riferimento nulla non hanno "
+                          "variazione relativa e sono esclusi{omitted}.",
         "cap_map": "Lotti disegnati come quadrati della loro superficie centrati sul lotto, colorati secondo il "
                    "settore dell'impresa insediata nel {year} (grigio: libero). Le frecce vanno dal fornitore "
                    "all'acquirente per i contratti in vigore nel {year}; lo spessore cresce con la quantità "

@@ -4,8 +4,8 @@ Each scenario of the library changes one lever of the Formigine baseline (``base
 formigine_baseline.yaml``). This script runs the baseline and every library scenario with the same
 replicate seeds (``numpy.random.SeedSequence(root).spawn(n)``, docs/ODD.md §4: common random numbers),
 takes the final simulated year of each run, and reports for each scenario the mean paired
-difference from the baseline of five indicators, with a 95 % percentile-bootstrap interval, a
-paired t-test and a verdict (:func:`analysis.statistics.paired_difference`). It also compares
+difference from the baseline of five indicators, with its paired-t 95 % interval, the paired
+t-test and the verdict that interval gives (:func:`analysis.statistics.paired_difference`). It also compares
 strict with weak enforcement of commitments directly (paired too).
 
 A **placebo** row runs the baseline itself on a second, independent set of seeds
@@ -164,8 +164,8 @@ def markdown(diffs: pd.DataFrame, runs: pd.DataFrame, paths: dict[str, Path], ba
     """The tables of ``scenarios/README.md``: one row per scenario, each cell Δ [95 % CI]."""
     base = runs[runs.scenario == baseline]
     lines = [f"Paired differences from `{baseline}` in the final simulated year, mean over {replicates} "
-             f"replicates with a 95 % percentile-bootstrap interval (paired by seed). **Bold**: the paired "
-             f"t-test rejects at 5 % and the interval excludes 0; otherwise not distinguishable from the "
+             f"replicates with its paired Student-t 95 % interval (paired by seed). **Bold**: the interval "
+             f"excludes 0 (the paired t-test rejects at 5 %); otherwise not distinguishable from the "
              f"baseline. Reproduce with `{command}`.", "",
              "Baseline means (final year): " + ", ".join(
                  f"`{o}` " + _number_format(o, signed=False).format(base[o].mean()) for o in OUTCOMES) + ".", "",

@@ -22,7 +22,17 @@ import pandas as pd
 import simulation
 from analysis.families import FAMILIES, HEADLINE_INDICATORS, SHARES
 from analysis.inputs import differences
-from analysis.statistics import BOOTSTRAP_SEED, HIGHER, LOWER, N_BOOTSTRAP, SAME, TOO_FEW
+from analysis.statistics import (
+    BOOTSTRAP_SEED,
+    HIGHER,
+    LIKELY_HIGHER,
+    LIKELY_LOWER,
+    LOWER,
+    N_BOOTSTRAP,
+    SAME,
+    TOO_FEW,
+    reading,
+)
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
@@ -37,6 +47,11 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: ri
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 tr.family td { background: #fafafa; font-weight: 600; text-align: left; }
 .higher, .lower { font-weight: 600; color: #0b5394; } .same { color: #666; } .too-few { color: #b45f06; }
+.likely { color: #0b5394; font-style: italic; }
+.howto { background: #eef4fb; border-left: 4px solid #0b5394; padding: .6rem 1rem; margin: .8rem 0; }
+.lead { font-size: 1.05rem; } table.council { font-size: .95rem; }
+table.council td.reading, table.council th:last-child { text-align: left; }
+#appendix { margin-top: 3.5rem; }
 figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .9rem; color: #444; max-width: 60rem; }
 .small { font-size: .85rem; color: #555; } code { font-size: .85rem; }
@@ -59,21 +74,27 @@ def _e(text) -> str:
 
 
 def render_report(result, images: Sequence[tuple[str, str, bytes]], texts) -> str:
-    """The report of ``result`` (a :class:`analysis.compare.Comparison`) with ``(name, caption, png)`` figures."""
+    """The report of ``result`` (a :class:`analysis.compare.Comparison`) with ``(name, caption, png)`` figures.
+
+    Council first: the plain-words summary (how to read it, then what changes, by how much and how
+    sure, for the headline indicators), then the figures and what each scenario changes; the
+    technical tables (p-values, effect sizes, the bootstrap interval), the method and the
+    provenance are an appendix at the end.
+    """
     year = result.final_year
     parts = [_header(result, texts), _warnings(result, texts)]
     if len(result.scenarios) > 1:
         parts.append(_summary(result, texts))
-    if result.scenarios:
-        parts.append(f"<h2>{_e(texts('tables'))}</h2>")
-        parts.append(_values_table(result, texts))
-        parts += [_differences_table(result, s, texts) for s in result.scenarios[1:]]
-        parts.append(f"<p class='small'>{_e(texts('table_note', year=year))}</p>")
     parts.append(_figures(images, texts))
     if result.scenarios:
         parts.append(_definitions(result, texts))
+    parts.append(f"<h2 id='appendix'>{_e(texts('appendix'))}</h2><p class='small'>{_e(texts('appendix_intro'))}</p>")
+    if result.scenarios:
+        parts.append(_values_table(result, texts))
+        parts += [_differences_table(result, s, texts) for s in result.scenarios[1:]]
+        parts.append(f"<p class='small'>{_e(texts('table_note', year=year))}</p>")
+    parts.append(f"<h3>{_e(texts('method'))}</h3><p class='small'>{_e(texts('method_text'))}</p>")
     parts.append(_provenance(result, texts))
-    parts.append(f"<h2>{_e(texts('method'))}</h2><p>{_e(texts('method_text'))}</p>")
     title = _e(_title(result, texts))
     return (f"<!DOCTYPE html>\n<html lang='{texts.lang}'>\n<head>\n<meta charset='utf-8'>\n"
             f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">\n"
@@ -110,47 +131,102 @@ def _final(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[frame.year == year]
 
 
-def _interval(row, share: bool, texts) -> tuple[str, str, str]:
-    """Mean paired difference and its interval, as the summary writes them (pp for shares, else %)."""
-    relative = not share and abs(row.baseline_mean) > 0
-    scale = 1 / abs(row.baseline_mean) if relative else 1.0
+def _signed(texts, value: float, unit: str, digits: int = 1) -> str:
+    """``+6.2 %``; with more decimals when the usual ones would round a non-zero value to 0.
 
-    def fmt(v: float) -> str:
-        return texts.number(100 * v, 1, sign=True) + " %" if relative else texts.change(v, math.nan, share)
+    A bound written ``+0.0`` beside the verdict ``higher`` would read as an interval touching
+    zero: the summary writes a non-zero bound with as many decimals as it takes to show its sign.
+    """
+    while digits < 6 and value != 0 and round(value, digits) == 0:
+        digits += 1
+    return texts.number(value, digits, sign=True) + unit
 
-    return fmt(row.mean_difference * scale), fmt(row.ci_low * scale), fmt(row.ci_high * scale)
+
+def summary_cells(row, share: bool, texts) -> dict[str, str]:
+    """The words of one headline indicator in the summary: change, interval and reading.
+
+    ``row`` is a row of :func:`analysis.statistics.compare_with_baseline`. The interval is the
+    verdict's own (paired Student t), and the reading comes from it
+    (:func:`analysis.statistics.reading`): ``higher`` only when the interval shown excludes 0.
+    Shares change in percentage points, other indicators in % of the baseline mean (absolute when
+    that mean is 0).
+    """
+    key = reading(row.verdict, row.p_value, row.mean_difference)
+    words = texts(f"reading:{key}", n=int(row.n_pairs))
+    if share:
+        scale, unit = 100.0, texts("pp")
+    elif abs(row.baseline_mean) > 0:
+        scale, unit = 100 / abs(row.baseline_mean), " %"
+    else:
+        scale, unit = 1.0, ""
+    if key == TOO_FEW or not math.isfinite(row.ci_low):
+        return {"reading": key, "words": words, "change": _signed(texts, row.mean_difference * scale, unit)
+                if math.isfinite(row.mean_difference) else "–", "low": "–", "high": "–"}
+    return {"reading": key, "words": words, "change": _signed(texts, row.mean_difference * scale, unit),
+            "low": _signed(texts, row.ci_low * scale, unit), "high": _signed(texts, row.ci_high * scale, unit)}
+
+
+READING_CLASS = {HIGHER: "higher", LOWER: "lower", LIKELY_HIGHER: "likely", LIKELY_LOWER: "likely", SAME: "same",
+                 TOO_FEW: "too-few"}
 
 
 def _summary(result, texts) -> str:
+    """The council's page: how to read it, then per scenario what changes, by how much, how sure."""
     year = result.final_year
     counts = [len(result.seeds(s)) for s in result.scenarios]
     times = (texts("times_each", n=counts[0]) if len(set(counts)) == 1
              else texts("times_range", low=min(counts), high=max(counts)))
-    out = [f"<h2>{_e(texts('summary'))}</h2>", f"<p>{_e(texts('summary_intro', times=times))}</p>"]
+    out = [f"<section id='summary'><h2>{_e(texts('summary'))}</h2>",
+           f"<div class='howto'><strong>{_e(texts('howto'))}</strong> {_e(texts('howto_text', times=times, year=year))}"
+           "</div>"]
     means = _final(result.summary, year).set_index(["scenario", "indicator"])["mean"]
     diffs = _final(result.differences, year)
+    columns = ["col_indicator", "col_base_value", "col_scenario_value", "col_change", "col_range", "col_reading"]
+    head = "".join(f"<th>{_e(texts(c))}</th>" for c in columns)
+    base_changes = result.inputs.definitions.get(result.baseline, {})
     for scenario in result.scenarios[1:]:
         rows = diffs[diffs.scenario == scenario].set_index("indicator")
-        items = []
+        body, said = [], {}
         for indicator in (i for i in HEADLINE_INDICATORS if i in rows.index):
             row, share = rows.loc[indicator], indicator in SHARES
-            values = {"label": texts.label(indicator), "verdict": texts.name(row.verdict),
-                      "base": texts.quantity(means[result.baseline, indicator], share),
-                      "value": texts.quantity(means[scenario, indicator], share)}
-            if row.verdict == TOO_FEW:
-                items.append(texts("summary_line_too_few", **values))
-                continue
-            change, low, high = _interval(row, share, texts)
-            items.append(texts("summary_line", change=change, low=low, high=high, **values))
+            cells = summary_cells(row, share, texts)
+            said.setdefault(cells["reading"], []).append(texts.label(indicator))
+            body.append(f"<tr class='{READING_CLASS[cells['reading']]}' data-reading='{_e(cells['reading'])}'>"
+                        f"<td>{_e(texts.label(indicator))}</td>"
+                        f"<td>{_e(texts.quantity(means[result.baseline, indicator], share))}</td>"
+                        f"<td>{_e(texts.quantity(means[scenario, indicator], share))}</td>"
+                        f"<td class='change'>{_e(cells['change'])}</td>"
+                        f"<td class='range'><span class='low'>{_e(cells['low'])}</span> … "
+                        f"<span class='high'>{_e(cells['high'])}</span></td>"
+                        f"<td class='reading'>{_e(cells['words'])}</td></tr>")
+        changed = {k: v for k, v in differences(base_changes, result.inputs.definitions.get(scenario, {})).items()
+                   if k not in ("name", "years")}
+        what = "; ".join(f"{k}: {_format_setting(a)} → {_format_setting(b)}" for k, (a, b) in changed.items())
         tally = rows.verdict.value_counts()
         count = texts("summary_count", total=len(rows), year=year, higher=tally.get(HIGHER, 0),
-                      lower=tally.get(LOWER, 0), same=tally.get(SAME, 0))
-        lines = "".join(f"<li class='{VERDICT_CLASS[rows.loc[i].verdict]}'>{_e(text)}</li>"
-                        for i, text in zip((i for i in HEADLINE_INDICATORS if i in rows.index), items))
+                      lower=tally.get(LOWER, 0), same=tally.get(SAME, 0) + tally.get(TOO_FEW, 0))
+        description = result.inputs.descriptions.get(scenario, "")
         out.append(f"<h3>{_e(texts('summary_scenario', name=scenario, baseline=result.baseline, year=year))}</h3>"
-                   f"<p class='small'>{_e(result.inputs.descriptions.get(scenario, ''))}</p>"
-                   f"<ul>{lines}</ul><p>{_e(count)}</p>")
+                   f"<p class='small'>{_e(texts('summary_what', what=what or texts('definition_same')))}"
+                   f"{' ' + _e(description) if description else ''}</p>"
+                   f"<p class='lead'>{_e(_lead(said, texts))}</p>"
+                   f"<table class='council'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                   f"<p class='small'>{_e(count)}</p>")
+    out.append("</section>")
     return "\n".join(out)
+
+
+def _lead(said: dict[str, list[str]], texts) -> str:
+    """One sentence: which headline indicators clearly change, which lean one way, which do not."""
+    parts = []
+    for key in (HIGHER, LOWER, LIKELY_HIGHER, LIKELY_LOWER):
+        if said.get(key):
+            parts.append(texts(f"lead:{key}", names=", ".join(said[key])))
+    if said.get(SAME):
+        parts.append(texts("lead:same", names=", ".join(said[SAME])))
+    if said.get(TOO_FEW):
+        parts.append(texts("lead:too_few"))
+    return " ".join(parts)
 
 
 def _family_rows(indicators: Sequence[str]):
@@ -193,7 +269,7 @@ def _differences_table(result, scenario: str, texts) -> str:
     d = _final(result.differences, year)
     rows = d[d.scenario == scenario].set_index("indicator")
     columns = ["col_indicator", "col_pairs", "col_difference", "col_interval", "col_relative", "col_p", "col_dz",
-               "col_verdict"]
+               "col_verdict", "col_boot"]
     body = []
     for family, indicators in _family_rows(list(rows.index)):
         body.append(f"<tr class='family'><td colspan='{len(columns)}'>{_e(texts.name(family))}</td></tr>")
@@ -201,16 +277,18 @@ def _differences_table(result, scenario: str, texts) -> str:
             r, share = rows.loc[indicator], indicator in SHARES
             difference = texts.change(r.mean_difference, math.nan, share) if share else \
                 texts.quantity(r.mean_difference, sign=True)
-            interval = "–" if not math.isfinite(r.ci_low) else (
-                f"{texts.change(r.ci_low, math.nan, share)} … {texts.change(r.ci_high, math.nan, share)}" if share
-                else f"{texts.quantity(r.ci_low, sign=True, like=r.mean_difference)} … "
-                     f"{texts.quantity(r.ci_high, sign=True, like=r.mean_difference)}")
+            interval, boot = (("–" if not math.isfinite(low) else (
+                f"{texts.change(low, math.nan, share)} … {texts.change(high, math.nan, share)}" if share
+                else f"{texts.quantity(low, sign=True, like=r.mean_difference)} … "
+                     f"{texts.quantity(high, sign=True, like=r.mean_difference)}"))
+                for low, high in ((r.ci_low, r.ci_high), (r.boot_low, r.boot_high)))
             relative = texts.number(100 * r.relative_difference, 1, sign=True) + " %" \
                 if math.isfinite(r.relative_difference) else "–"
             cells = [texts.label(indicator), str(r.n_pairs), difference, interval, relative,
                      texts.number(r.p_value, 3), texts.number(r.effect_size_dz, 2)]
             body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells)
-                        + f"<td class='{VERDICT_CLASS[r.verdict]}'>{_e(texts.name('short:' + r.verdict))}</td></tr>")
+                        + f"<td class='{VERDICT_CLASS[r.verdict]}'>{_e(texts.name('short:' + r.verdict))}</td>"
+                        + f"<td class='small'>{_e(boot)}</td></tr>")
     head = "".join(f"<th>{_e(texts(c))}</th>" for c in columns)
     title = texts("table_differences", year=year)
     return (f"<h3>{_e(scenario)} − {_e(result.baseline)}: {_e(title)}</h3>\n"
@@ -259,5 +337,5 @@ def _provenance(result, texts) -> str:
     rows = "".join("<tr>" + "".join(f"<td>{_e(_format_setting(r.get(c)))}</td>" for c, _ in columns) + "</tr>"
                    for r in result.inputs.provenance.to_dict("records"))
     intro = texts("provenance_intro", version=simulation.__version__, boot=N_BOOTSTRAP, seed=BOOTSTRAP_SEED)
-    return (f"<h2>{_e(texts('provenance'))}</h2><p>{_e(intro)}</p>"
+    return (f"<h3>{_e(texts('provenance'))}</h3><p>{_e(intro)}</p>"
             f"<table class='small'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")

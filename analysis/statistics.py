@@ -6,12 +6,18 @@ seeds (common random numbers, docs/ODD.md §4, Stochasticity), so a policy is ju
 For each indicator and year this module gives
 
 * the mean across replicates with a Student-t 95 % confidence interval;
-* the mean paired difference with a percentile bootstrap 95 % interval (seeded, so the output is
-  the same every time), a paired t-test (``scipy.stats.ttest_rel``) and the effect size Cohen's
-  d_z (mean difference / standard deviation of the differences);
-* a verdict a planner can read: ``higher`` or ``lower`` than the baseline only when the test
-  rejects at 5 % **and** the bootstrap interval excludes zero; ``not distinguishable`` otherwise;
-  ``too few replicates`` when fewer than :data:`MIN_PAIRS` pairs exist (nothing can be said).
+* the mean paired difference with its paired Student-t 95 % interval, the paired t-test
+  (``scipy.stats.ttest_rel``) that goes with it, and the effect size Cohen's d_z (mean difference
+  / standard deviation of the differences);
+* a verdict a planner can read, **from that same interval**: ``higher`` or ``lower`` than the
+  baseline only when the interval excludes zero (the same thing as the t-test rejecting at 5 %),
+  ``not distinguishable`` otherwise, ``too few replicates`` when fewer than :data:`MIN_PAIRS`
+  pairs exist (nothing can be said). :func:`reading` adds, for the plain-words summary, whether a
+  difference that is not confirmed still leans one way (``likely higher``: p < 0.20);
+* a percentile bootstrap 95 % interval (seeded, so the output is the same every time), for
+  analysts only: with 5 replicates it is too narrow (it undercovers), so it never decides a
+  verdict; a report that showed it next to the t-test's verdict would contradict itself whenever
+  the two disagree.
 
 The t-test rather than Wilcoxon's signed-rank test: with the 5 to 10 replicates a planner runs,
 Wilcoxon's smallest attainable two-sided p-value (0.0625 for 5 pairs) cannot reach 5 %.
@@ -32,7 +38,10 @@ MIN_PAIRS = 3           # fewer paired replicates than this: no verdict
 N_BOOTSTRAP = 2000      # bootstrap resamples
 BOOTSTRAP_SEED = 20260  # fixed: the same inputs always give the same intervals
 
+LIKELY_ALPHA = 0.20     # a difference not confirmed at ALPHA but with p below this "likely" leans one way
+
 HIGHER, LOWER, SAME, TOO_FEW = "higher", "lower", "not distinguishable", "too few replicates"
+LIKELY_HIGHER, LIKELY_LOWER = "likely higher", "likely lower"
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,13 @@ class PairedDifference:
     baseline_mean: float
     mean_difference: float
     relative_difference: float  # mean difference / |baseline mean|; NaN when the baseline mean is 0
-    ci_low: float               # percentile bootstrap interval of the mean difference
+    ci_low: float               # paired Student-t interval of the mean difference: the verdict's interval
     ci_high: float
-    p_value: float              # paired t-test, two-sided
+    p_value: float              # paired t-test, two-sided (p < ALPHA exactly when the interval excludes 0)
     effect_size_dz: float       # Cohen's d_z; NaN when every pair differs by the same amount
-    verdict: str
+    verdict: str                # from the interval: HIGHER / LOWER when it excludes 0, else SAME (or TOO_FEW)
+    boot_low: float             # percentile bootstrap interval, for analysts (never decides the verdict)
+    boot_high: float
 
 
 def paired_difference(baseline: np.ndarray, other: np.ndarray, rng: np.random.Generator | None = None,
@@ -56,7 +67,7 @@ def paired_difference(baseline: np.ndarray, other: np.ndarray, rng: np.random.Ge
 
     Pairs where either value is missing (NaN) are dropped. When every pair differs by exactly the
     same amount the t statistic is undefined: a zero difference is reported as not
-    distinguishable (p = 1) and a constant non-zero one as a shift (p = 0).
+    distinguishable (p = 1) and a constant non-zero one as a shift (p = 0), its interval a point.
     """
     b, o = np.asarray(baseline, dtype=float), np.asarray(other, dtype=float)
     keep = np.isfinite(b) & np.isfinite(o)
@@ -67,20 +78,36 @@ def paired_difference(baseline: np.ndarray, other: np.ndarray, rng: np.random.Ge
     if n < MIN_PAIRS:
         mean = float(d.mean()) if n else np.nan
         return PairedDifference(n, base_mean, mean, _relative(mean, base_mean), np.nan, np.nan, np.nan, np.nan,
-                                TOO_FEW)
+                                TOO_FEW, np.nan, np.nan)
     mean = float(d.mean())
     rng = rng if rng is not None else np.random.default_rng(BOOTSTRAP_SEED)
     boot = d[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
-    low, high = (float(v) for v in np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]))
+    boot_low, boot_high = (float(v) for v in np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]))
     scale = max(float(np.abs(b).max()), float(np.abs(o).max()), np.finfo(float).tiny)
     if np.ptp(d) <= 1e-12 * scale:  # every pair differs by the same amount: no spread to test against
-        p, dz = (1.0, np.nan) if abs(mean) <= 1e-12 * scale else (0.0, np.nan)
+        mean = 0.0 if abs(mean) <= 1e-12 * scale else mean
+        p, dz, low, high = (1.0 if mean == 0 else 0.0), np.nan, mean, mean
     else:
         p = float(stats.ttest_rel(o, b).pvalue)
-        dz = mean / float(d.std(ddof=1))
-    distinguishable = p < alpha and (low > 0 or high < 0)
-    verdict = (HIGHER if mean > 0 else LOWER) if distinguishable else SAME
-    return PairedDifference(n, base_mean, mean, _relative(mean, base_mean), low, high, p, dz, verdict)
+        sd = float(d.std(ddof=1))
+        dz = mean / sd
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+        low, high = mean - half, mean + half
+    verdict = HIGHER if low > 0 else LOWER if high < 0 else SAME
+    return PairedDifference(n, base_mean, mean, _relative(mean, base_mean), low, high, p, dz, verdict,
+                            boot_low, boot_high)
+
+
+def reading(verdict: str, p_value: float, mean_difference: float) -> str:
+    """The verdict in the summary's words: ``verdict``, or ``likely higher|lower`` when a difference
+    not confirmed at :data:`ALPHA` still has p < :data:`LIKELY_ALPHA` (its 80 % interval excludes 0).
+
+    Never stronger than ``verdict``: ``higher`` and ``lower`` stay reserved for an interval that
+    excludes zero, so the summary cannot call confirmed what its own interval does not.
+    """
+    if verdict == SAME and np.isfinite(p_value) and p_value < LIKELY_ALPHA and mean_difference != 0:
+        return LIKELY_HIGHER if mean_difference > 0 else LIKELY_LOWER
+    return verdict
 
 
 def _relative(difference: float, reference: float) -> float:
