@@ -149,7 +149,7 @@ def figures(result: Comparison, texts: Texts) -> list[CaptionedFigure]:
         runs = {s: result.inputs.runs[s, seed] for s in mapped}
         services = any((run.services.year == year).any() for run in runs.values())
         out.append(CaptionedFigure("district_map", fig.district_map(runs, year, seed, texts),
-                                   texts("cap_map", year=year, seed=seed)
+                                   texts("cap_map", year=year, seed=seed, arrows=fig.MAP_ARROWS)
                                    + texts("cap_services" if services else "cap_no_services", year=year)))
         flows = {s: [run.flows for (name, _), run in sorted(result.inputs.runs.items()) if name == s]
                  for s in result.scenarios}

@@ -12,6 +12,7 @@ colour-blind-safe seaborn palette, in the order given.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -24,7 +25,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
+from matplotlib.ticker import Formatter, MaxNLocator, MultipleLocator
 from scipy.spatial import ConvexHull
 
 from analysis.families import FAMILIES, SHARES
@@ -38,6 +39,10 @@ FREE_PLOT = "#ececec"
 PNG_DPI = 120
 # What becomes of a residue (flows.csv: generated = exchanged + treated + disposed), and its colour.
 FATES = {"exchanged": "#2ca02c", "treated": "#9ecae1", "disposed": "#bdbdbd"}
+# The district map draws at most this many flows per panel, the largest: a facilitated district's
+# hundred thin arrows between the same few dozen plots read as a tangle, not as a network.
+MAP_ARROWS = 40
+FAMILY_UNITS = {"material": "t", "energy": "MWh", "water": "m3"}
 
 
 @contextmanager
@@ -73,10 +78,35 @@ def _year_axis(ax, years: Sequence[int]) -> None:
     ax.tick_params(labelbottom=True)
 
 
-def _value_formatter(indicator: str, texts: Texts) -> FuncFormatter:
-    if indicator in SHARES:
-        return FuncFormatter(lambda v, _: texts.number(100 * v, 0) + " %")
-    return FuncFormatter(lambda v, _: texts.number(v, 0 if abs(v) >= 10 or v == int(v) else 1))
+class _TickFormatter(Formatter):
+    """Tick labels with as many decimals as the ticks' spacing needs, in the language's style.
+
+    A fixed number of decimals writes a share between 99 % and 100 % as ``100 %, 100 %, 99 %``, or
+    an eigenvalue ticked every 0.25 as ``0.2, 0.5, 0.8``: here every tick shows its own value.
+    ``scale`` turns shares into percentages; ``sign`` writes ``+`` before positive values.
+    """
+
+    def __init__(self, texts: Texts, scale: float = 1.0, unit: str = "", sign: bool = False):
+        self.texts, self.scale, self.unit, self.sign = texts, scale, unit, sign
+
+    def _digits(self) -> int:
+        locs = np.asarray(getattr(self, "locs", []), dtype=float) * self.scale
+        tolerance = 1e-6 * max(1.0, float(np.ptp(locs)) if len(locs) else 1.0)
+        for digits in range(5):
+            if np.allclose(np.round(locs, digits), locs, rtol=0, atol=tolerance):
+                return digits
+        return 4
+
+    def __call__(self, value, pos=None) -> str:
+        return self.texts.number(value * self.scale, self._digits(), sign=self.sign and value != 0) + self.unit
+
+
+def _value_formatter(indicator: str, texts: Texts) -> Formatter:
+    return _TickFormatter(texts, 100.0, " %") if indicator in SHARES else _TickFormatter(texts)
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def trajectories(summary: pd.DataFrame, scenarios: Sequence[str], indicators: Sequence[str], title: str,
@@ -85,6 +115,11 @@ def trajectories(summary: pd.DataFrame, scenarios: Sequence[str], indicators: Se
 
     ``summary`` is :func:`analysis.statistics.describe` by scenario and year; ``scenarios[0]`` is
     the baseline. Indicators absent from ``summary`` are skipped.
+
+    Overlapping bands must not hide the baseline: only the baseline's band is filled (grey); the
+    other scenarios' bands are outlined in their colour over a faint fill, and the baseline's line
+    lies on top of everything, dashed black, so that a scenario equal to the baseline shows as a coloured line
+    through the dashes rather than disappearing under it.
     """
     shown = [i for i in indicators if i in set(summary.indicator)]
     cols = 3
@@ -95,14 +130,22 @@ def trajectories(summary: pd.DataFrame, scenarios: Sequence[str], indicators: Se
         axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
         for ax, indicator in zip(axes, shown):
             data = summary[summary.indicator == indicator]
-            for scenario in scenarios:
+            for k, scenario in enumerate(scenarios):
                 s = data[data.scenario == scenario].sort_values("year")
-                # The baseline is drawn first and wider: a policy that leaves an indicator as it is
-                # (paired runs share their chance events) then shows as a line on a dark outline.
-                ax.plot(s.year, s["mean"], color=colours[scenario], lw=3.4 if scenario == scenarios[0] else 1.6,
+                if k == 0:
+                    ax.fill_between(s.year, s.ci_low, s.ci_high, color="0.55", alpha=0.28, lw=0, zorder=1)
+                    ax.plot(s.year, s["mean"], color="black", lw=1.7, ls=(0, (4, 2.5)), zorder=5,
+                            label=_legend_name(scenario, scenarios[0], texts))
+                    continue
+                ax.fill_between(s.year, s.ci_low, s.ci_high, color=colours[scenario], alpha=0.07, lw=0, zorder=2)
+                for edge in (s.ci_low, s.ci_high):
+                    ax.plot(s.year, edge, color=colours[scenario], lw=0.8, alpha=0.75, ls=":", zorder=3)
+                ax.plot(s.year, s["mean"], color=colours[scenario], lw=2.0, zorder=4,
                         label=_legend_name(scenario, scenarios[0], texts))
-                ax.fill_between(s.year, s.ci_low, s.ci_high, color=colours[scenario], alpha=0.18, lw=0)
-            ax.set_title(texts.label(indicator), fontsize="medium")
+            ax.set_title(texts.label(indicator), fontsize="medium", pad=14 if f"note:{indicator}" in texts else 6)
+            if f"note:{indicator}" in texts:
+                ax.text(0.5, 1.01, texts(f"note:{indicator}"), transform=ax.transAxes, ha="center", va="bottom",
+                        fontsize="x-small", color="0.3")
             ax.yaxis.set_major_formatter(_value_formatter(indicator, texts))
             _year_axis(ax, sorted(data.year.unique()))
         for k, ax in enumerate(axes):
@@ -118,8 +161,10 @@ def family_comparison(differences: pd.DataFrame, scenarios: Sequence[str], year:
     """Final-year change of every indicator against the baseline, in %, one panel per family.
 
     ``differences`` is :func:`analysis.statistics.compare_with_baseline` for one year. Dots are
-    filled when the difference is distinguishable from the baseline; bars are the bootstrap
-    interval. Indicators without a relative change (baseline mean 0) are left out.
+    filled when the difference is distinguishable from the baseline; bars are its 95 % interval
+    (paired t, the verdict's own). Indicators without a relative change (baseline mean 0) are left
+    out. Each family has its own x axis: one shared with the symbiosis family's +50 % would draw
+    every change in circular performance at zero.
     """
     others = [s for s in scenarios[1:] if s in set(differences.scenario)]
     colours = scenario_colours(scenarios)
@@ -129,7 +174,7 @@ def family_comparison(differences: pd.DataFrame, scenarios: Sequence[str], year:
     fig = Figure(figsize=(12.5, 5.4), layout="constrained")
     offsets = np.linspace(0.2, -0.2, len(others)) if len(others) > 1 else np.zeros(1)  # first scenario on top
     with _style():
-        axes = np.atleast_1d(fig.subplots(1, max(len(families), 1), sharex=True, squeeze=False)).ravel()
+        axes = np.atleast_1d(fig.subplots(1, max(len(families), 1), squeeze=False)).ravel()
         for ax, (family, present) in zip(axes, families.items()):
             ypos = {ind: k for k, ind in enumerate(reversed(present))}
             for scenario, offset in zip(others, offsets):
@@ -143,12 +188,16 @@ def family_comparison(differences: pd.DataFrame, scenarios: Sequence[str], year:
                     ax.plot([x], [y], "o", ms=7, color=colours[scenario],
                             markerfacecolor=colours[scenario] if filled else "white", markeredgewidth=1.6)
             ax.axvline(0, color=BASELINE_COLOUR, lw=1)
-            ax.set_yticks(range(len(present)), [texts.label(i) for i in reversed(present)])
+            low, high = ax.get_xlim()
+            reach = max(abs(low), abs(high), 0.5)  # at least ±0.5 %: zero stays in the middle
+            ax.set_xlim(-reach * 1.08, reach * 1.08)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
+            ax.xaxis.set_major_formatter(_TickFormatter(texts, sign=True))
+            ax.set_yticks(range(len(present)), [_wrap(texts.label(i), 26) for i in reversed(present)])
             ax.set_ylim(-0.6, max(len(present), 1) - 0.4)
             ax.set_title(texts.name(family), fontsize="medium")
             ax.set_xlabel(texts("comparison_axis"))
             ax.grid(axis="y", visible=False)
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: texts.number(v, 0, sign=v != 0)))
         _legend(fig, [Line2D([], [], color=colours[s], marker="o", lw=1.6, label=s) for s in others])
         fig.suptitle(f"{texts('comparison_title', year=year)}\n{texts('comparison_filled')}", fontsize="large")
     return fig
@@ -169,8 +218,10 @@ def district_map(runs: dict[str, RunFolder], year: int, seed: int, texts: Texts)
 
     Plots are squares of their area at their centroid (``plots.csv`` keeps centroids and areas,
     not outlines). Arrow width grows with the contracted quantity, normalised per resource
-    family over all panels, so the panels compare. Shared services are drawn around their members
-    (:func:`_draw_services`).
+    family over all panels, so the panels compare; a legend on the right gives the quantities
+    three widths stand for. Only the :data:`MAP_ARROWS` largest flows of a panel are drawn (the
+    panel's title says so when there are more), the smaller ones lighter. Shared services are drawn
+    around their members (:func:`_draw_services`).
     """
     families = {}
     for run in runs.values():
@@ -190,7 +241,7 @@ def district_map(runs: dict[str, RunFolder], year: int, seed: int, texts: Texts)
     # (free plots), ten colours; a catalogue with more sector groups reuses them.
     light = [c for k, c in enumerate(sns.color_palette("Set3", 12)) if k not in (4, 8)]
     sector_colours = {g: light[k % len(light)] for k, g in enumerate(groups)}
-    fig = Figure(figsize=(5.6 * len(runs) + 0.4, 6.4), layout="constrained")
+    fig = Figure(figsize=(max(5.6 * len(runs) + 0.4, 9.0), 6.4), layout="constrained")
     with _style():
         axes = np.atleast_1d(fig.subplots(1, len(runs), sharex=True, sharey=True, squeeze=False)).ravel()
         for ax, (scenario, run) in zip(axes, runs.items()):
@@ -212,11 +263,16 @@ def district_map(runs: dict[str, RunFolder], year: int, seed: int, texts: Texts)
             scale = pairs.family.map(largest).to_numpy(dtype=float)
             relative = np.divide(pairs.quantity.to_numpy(dtype=float), scale, out=np.zeros(len(pairs)),
                                  where=scale > 0)
-            _draw_arrows(ax, start, end, 0.4 + 4.0 * relative,
-                         [FAMILY_COLOURS.get(f, "black") for f in pairs.family])
+            drawn = np.argsort(-relative, kind="stable")[:MAP_ARROWS]
+            _draw_arrows(ax, start[drawn], end[drawn], _arrow_width(relative[drawn]),
+                         [FAMILY_COLOURS.get(f, "black") for f in pairs.family.to_numpy()[drawn]],
+                         alphas=0.35 + 0.5 * np.clip(relative[drawn], 0, 1))
             ax.scatter(where.x_m, where.y_m, s=6, color="black", zorder=3)
-            ax.set_title(texts("map_panel", name=_legend_name(scenario, next(iter(runs)), texts),
-                               links=len(exchanges)), fontsize="medium")
+            name = _legend_name(scenario, next(iter(runs)), texts)
+            title = texts("map_panel", name=name, links=len(exchanges))
+            if len(pairs) > MAP_ARROWS:
+                title += "\n" + texts("map_panel_largest", shown=MAP_ARROWS, flows=len(pairs))
+            ax.set_title(title, fontsize="medium")
             ax.set_aspect("equal")
             ax.autoscale_view()
             ax.grid(False)
@@ -228,9 +284,22 @@ def district_map(runs: dict[str, RunFolder], year: int, seed: int, texts: Texts)
         handles += [Patch(facecolor=(*service_colours[k], 0.2) if c == "utility" else "none",
                           edgecolor=service_colours[k], linestyle="-" if c == "utility" else "--",
                           label=texts.service(k)) for k, c in sorted(kinds.items())]
+        if largest:  # what three widths stand for: a header entry, then the widths
+            handles.append(Line2D([], [], color="none", label=texts("map_widths")))
+            handles += [Line2D([], [], color="0.35", lw=_arrow_width(np.array([f]))[0], solid_capstyle="round",
+                               label=" · ".join(_compact(f * largest[family], FAMILY_UNITS.get(family, ""), texts)
+                                                for family in FAMILY_COLOURS if largest.get(family)))
+                        for f in (1.0, 0.5, 0.1)]
         _legend(fig, handles)
-        fig.suptitle(texts("map_title", year=year, seed=seed), fontsize="large")
+        # Wrapped to the figure's width (about 11 characters per inch at this size): a one-panel
+        # map is 6 inches wide, and its title would otherwise be cut at both edges.
+        fig.suptitle(_wrap(texts("map_title", year=year, seed=seed), int(11 * fig.get_figwidth())), fontsize="large")
     return fig
+
+
+def _arrow_width(relative: np.ndarray) -> np.ndarray:
+    """Line width (points) of a flow ``relative`` to the largest of its family."""
+    return 0.4 + 4.0 * relative
 
 
 def _draw_services(ax, run: RunFolder, year: int, colours: dict) -> dict[str, str]:
@@ -265,7 +334,8 @@ def _draw_services(ax, run: RunFolder, year: int, colours: dict) -> dict[str, st
     return drawn
 
 
-def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, colours: list) -> None:
+def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, colours: list,
+                 alphas: np.ndarray | None = None) -> None:
     """Curved arrows from ``start`` to ``end`` (n × 2, metres), as two collections.
 
     One quadratic Bezier per arrow, bent to its left so that the two directions between a pair
@@ -274,7 +344,8 @@ def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, col
     """
     keep = np.hypot(*(end - start).T) > 1.0  # two firms on one plot: nothing to draw
     start, end, widths = start[keep], end[keep], widths[keep]
-    colours = [c for c, k in zip(colours, keep) if k]
+    alphas = np.full(len(keep), 0.7)[keep] if alphas is None else np.asarray(alphas)[keep]
+    colours = [(*to_rgb(c), a) for c, k, a in zip([c for c, k in zip(colours, keep) if k], keep[keep], alphas)]
     if not len(start):
         return
     chord = end - start
@@ -282,7 +353,7 @@ def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, col
     control = (start + end) / 2 + 0.18 * normal
     t = np.linspace(0.04, 0.9, 16)[None, :, None]
     curves = (1 - t) ** 2 * start[:, None] + 2 * (1 - t) * t * control[:, None] + t ** 2 * end[:, None]
-    ax.add_collection(LineCollection(curves, linewidths=widths, colors=colours, alpha=0.7, capstyle="round"))
+    ax.add_collection(LineCollection(curves, linewidths=widths, colors=colours, capstyle="round"))
     tip = curves[:, -1]
     direction = tip - curves[:, -2]
     direction /= np.hypot(*direction.T)[:, None]
@@ -290,7 +361,8 @@ def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, col
     size = (14 + 5 * widths)[:, None]
     heads = np.stack([tip + direction * size, tip - direction * size * 0.4 + side * size * 0.6,
                       tip - direction * size * 0.4 - side * size * 0.6], axis=1)
-    ax.add_collection(PolyCollection(heads, facecolors=colours, edgecolors="none", alpha=0.85))
+    ax.add_collection(PolyCollection(heads, facecolors=[(*c[:3], min(1.0, c[3] + 0.15)) for c in colours],
+                                     edgecolors="none"))
 
 
 def residue_fates(flows: dict[str, list[pd.DataFrame]], texts: Texts) -> Figure:

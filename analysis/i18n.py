@@ -97,6 +97,8 @@ TEXT = {
         "map_title": "The district in {year} (seed {seed}): firms by sector, exchanges as arrows, "
                      "shared services as outlines",
         "map_panel": "{name}: {links} exchanges",
+        "map_panel_largest": "the {shown} largest of {flows} flows drawn",
+        "map_widths": "arrow width, quantity in the year:",
         "map_axis_x": "x (m)", "map_axis_y": "y (m)",
         "fates_title": "What happens to each residue, {first}-{last} in total (mean of the replicates)",
         "fates_exchanged": "exchanged", "fates_treated": "treated by a shared service",
@@ -104,6 +106,7 @@ TEXT = {
         "fates_axis": "share of the residue generated (%)",
         "sensitivity_title": "Sensitivity indices of sweep {sweep}: which parameters drive each indicator",
         "sensitivity_axis": "sensitivity index",
+        "note:cyclicity": "largest eigenvalue: 0 no loop, 1 one loop (A→B→A), >1 intertwined loops",
         # report
         "report_title": "Scenario comparison: {scenarios}",
         "subtitle": "Simulated eco-industrial district, years {first}-{last}; {replicates}. Baseline: {baseline}.",
@@ -185,14 +188,17 @@ TEXT = {
                        "intervals.",
         # captions
         "cap_trajectories": "Lines: mean over the replicates of each scenario; bands: 95 % confidence interval of "
-                            "the mean. Shares in %.",
+                            "the mean. The baseline is the dashed black line over the grey band; the other "
+                            "scenarios' bands are outlined with dotted lines in their colour (a scenario equal to "
+                            "the baseline shows through the dashes). Shares in %.",
         "cap_comparison": "Each dot is a scenario's mean paired difference in {year}, in % of the baseline mean; "
                           "bars: its 95 % interval (paired t). Filled dots are distinguishable from the baseline. "
                           "Indicators whose baseline mean is zero have no relative change and are left out{omitted}.",
         "cap_map": "Plots drawn as squares of their area at their centre, coloured by the sector of the firm on "
                    "them in {year} (grey: free). Arrows go from supplier to buyer for contracts in force in {year}; "
-                   "their width grows with the contracted quantity, compared within each family (t, MWh, m³). "
-                   "One run per scenario, seed {seed}.",
+                   "their width grows with the contracted quantity, compared within each family (t, MWh, m³; the "
+                   "legend gives three widths); at most the {arrows} largest flows of a panel are drawn, the "
+                   "smaller ones lighter. One run per scenario, seed {seed}.",
         "cap_no_services": " No shared service runs in {year} in these runs.",
         "cap_services": " Shared services in {year} are drawn around their members: utilities (pipe-bound, "
                         "hub ★) as shaded areas, accessory services (serving firms across the district) as "
@@ -222,6 +228,8 @@ TEXT = {
         "map_title": "Il distretto nel {year} (seme {seed}): imprese per settore, scambi come frecce, "
                      "servizi condivisi come contorni",
         "map_panel": "{name}: {links} scambi",
+        "map_panel_largest": "disegnati i {shown} flussi maggiori su {flows}",
+        "map_widths": "spessore, quantità nell'anno:",
         "map_axis_x": "x (m)", "map_axis_y": "y (m)",
         "fates_title": "Destino di ciascun residuo, totale {first}-{last} (media delle repliche)",
         "fates_exchanged": "scambiato", "fates_treated": "trattato da un servizio condiviso",
@@ -229,6 +237,7 @@ TEXT = {
         "fates_axis": "quota del residuo prodotto (%)",
         "sensitivity_title": "Indici di sensitività dello sweep {sweep}: quali parametri muovono ogni indicatore",
         "sensitivity_axis": "indice di sensitività",
+        "note:cyclicity": "autovalore massimo: 0 nessun ciclo, 1 un ciclo (A→B→A), >1 cicli intrecciati",
         "report_title": "Confronto tra scenari: {scenarios}",
         "subtitle": "Distretto eco-industriale simulato, anni {first}-{last}; {replicates}. Riferimento: {baseline}.",
         "replicates_each": "{n} repliche per scenario",
@@ -316,7 +325,9 @@ TEXT = {
                        "l'effetto, se c'è, è più piccolo di quanto queste simulazioni possano rilevare. Più repliche "
                        "restringono gli intervalli.",
         "cap_trajectories": "Linee: media delle repliche di ciascuno scenario; bande: intervallo di confidenza al "
-                            "95 % della media. Quote in %.",
+                            "95 % della media. Il riferimento è la linea nera tratteggiata sulla banda grigia; le "
+                            "bande degli altri scenari sono contornate da linee punteggiate del loro colore (uno "
+                            "scenario uguale al riferimento si vede tra i tratti). Quote in %.",
         "cap_comparison": "Ogni punto è la differenza appaiata media di uno scenario nel {year}, in % della media "
                           "del riferimento; barre: il suo intervallo al 95 % (t appaiato). I punti pieni sono "
                           "distinguibili dal riferimento. Gli indicatori con media di riferimento nulla non hanno "
@@ -324,8 +335,9 @@ TEXT = {
         "cap_map": "Lotti disegnati come quadrati della loro superficie centrati sul lotto, colorati secondo il "
                    "settore dell'impresa insediata nel {year} (grigio: libero). Le frecce vanno dal fornitore "
                    "all'acquirente per i contratti in vigore nel {year}; lo spessore cresce con la quantità "
-                   "contrattata, confrontata entro ciascuna famiglia (t, MWh, m³). Una simulazione per scenario, "
-                   "seme {seed}.",
+                   "contrattata, confrontata entro ciascuna famiglia (t, MWh, m³; la legenda ne dà tre spessori); "
+                   "sono disegnati al più i {arrows} flussi maggiori di ogni pannello, i minori più chiari. Una "
+                   "simulazione per scenario, seme {seed}.",
         "cap_no_services": " In queste simulazioni nessun servizio condiviso è attivo nel {year}.",
         "cap_services": " I servizi condivisi del {year} sono disegnati attorno alle imprese aderenti: le reti "
                         "(servizi a rete, nodo ★) come aree ombreggiate, i servizi accessori (rivolti a imprese "
@@ -357,6 +369,9 @@ class Texts:
 
     def __call__(self, key: str, **values) -> str:
         return TEXT[self.lang][key].format(**values)
+
+    def __contains__(self, key: str) -> bool:
+        return key in TEXT[self.lang]
 
     def label(self, indicator: str) -> str:
         """An indicator's label; an indicator this version does not know keeps its column name."""
