@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import figures as fig
-from analysis.families import NETWORK_INDICATORS, TRAJECTORY_INDICATORS, bounds
+from analysis.families import HEADLINE_INDICATORS, NETWORK_INDICATORS, TRAJECTORY_INDICATORS, bounds
 from analysis.i18n import Texts
 from analysis.inputs import ComparisonInputs, load_inputs
 from analysis.statistics import MIN_PAIRS, compare_with_baseline, describe
@@ -130,6 +130,16 @@ def map_seed(result: Comparison) -> tuple[int | None, list[str]]:
     return best
 
 
+def _grids(result: Comparison) -> dict[str, dict[str, dict]]:
+    """Each grid sweep with at least two points: experiment -> {point (scenario): {parameter: level}}."""
+    grids: dict[str, dict[str, dict]] = {}
+    for scenario in result.scenarios:
+        if scenario in result.inputs.levels:
+            experiment, point = result.inputs.levels[scenario]
+            grids.setdefault(experiment, {})[scenario] = point
+    return {name: points for name, points in grids.items() if len(points) > 1}
+
+
 def figures(result: Comparison, texts: Texts) -> list[CaptionedFigure]:
     """Every figure the inputs allow, in report order, with captions in the language of ``texts``."""
     out = []
@@ -144,6 +154,12 @@ def figures(result: Comparison, texts: Texts) -> list[CaptionedFigure]:
         out.append(CaptionedFigure("final_year_comparison", fig.family_comparison(final, result.scenarios, year, texts),
                                    texts("cap_comparison", year=year, omitted=texts(
                                        "omitted", names=", ".join(omitted)) if omitted else "")))
+    for experiment, levels in _grids(result).items():
+        indicators = [i for i in result.inputs.indicator_names if i in HEADLINE_INDICATORS or i in
+                      TRAJECTORY_INDICATORS] or result.inputs.indicator_names
+        out.append(CaptionedFigure(f"dose_response_{experiment}", fig.dose_response(
+            result.summary, levels, indicators, year, result.baseline, texts, result.differences),
+            texts("cap_dose", year=year, n=len(levels))))
     seed, mapped = map_seed(result)
     if mapped:
         runs = {s: result.inputs.runs[s, seed] for s in mapped}

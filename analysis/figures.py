@@ -89,8 +89,11 @@ class _TickFormatter(Formatter):
     def __init__(self, texts: Texts, scale: float = 1.0, unit: str = "", sign: bool = False):
         self.texts, self.scale, self.unit, self.sign = texts, scale, unit, sign
 
+    def set_locs(self, locs) -> None:
+        self.ticks = np.asarray(locs, dtype=float)  # Formatter.locs is private from Matplotlib 3.11
+
     def _digits(self) -> int:
-        locs = np.asarray(getattr(self, "locs", []), dtype=float) * self.scale
+        locs = getattr(self, "ticks", np.zeros(0)) * self.scale
         tolerance = 1e-6 * max(1.0, float(np.ptp(locs)) if len(locs) else 1.0)
         for digits in range(5):
             if np.allclose(np.round(locs, digits), locs, rtol=0, atol=tolerance):
@@ -200,6 +203,78 @@ def family_comparison(differences: pd.DataFrame, scenarios: Sequence[str], year:
             ax.grid(axis="y", visible=False)
         _legend(fig, [Line2D([], [], color=colours[s], marker="o", lw=1.6, label=s) for s in others])
         fig.suptitle(f"{texts('comparison_title', year=year)}\n{texts('comparison_filled')}", fontsize="large")
+    return fig
+
+
+def dose_response(summary: pd.DataFrame, levels: dict[str, dict], indicators: Sequence[str], year: int,
+                  baseline: str | None, texts: Texts, differences: pd.DataFrame | None = None) -> Figure:
+    """Final-year outcome against a grid lever's level: one panel per indicator, mean and 95 % interval.
+
+    ``summary`` is :func:`analysis.statistics.describe` by scenario and year; ``levels`` maps each
+    point of one grid sweep (a scenario) to its ``{dotted parameter: level}``. The lever on the x
+    axis is the first parameter with more than one level; points that also differ in the other
+    parameters are drawn as separate lines, one per combination. Numeric levels are placed at
+    their value, others in the order given. The baseline point, when it is one of them, is marked
+    by a vertical line; with ``differences`` (:func:`analysis.statistics.compare_with_baseline`)
+    a level's dot is filled when its paired interval against the baseline excludes 0, as in
+    :func:`family_comparison`.
+    """
+    parameters = list(next(iter(levels.values())))
+    varying = [p for p in parameters if len({repr(v[p]) for v in levels.values()}) > 1] or parameters[:1]
+    lever, others = varying[0], varying[1:]
+    values = [v[lever] for v in levels.values()]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    order = list(dict.fromkeys(values))
+    position = (lambda v: float(v)) if numeric else (lambda v: float(order.index(v)))
+    lines: dict[str, list[str]] = {}
+    for point, settings in levels.items():
+        key = ", ".join(f"{p.rsplit('.', 1)[-1]}={settings[p]}" for p in others)
+        lines.setdefault(key, []).append(point)
+    shown = [i for i in indicators if i in set(summary.indicator)]
+    cols = min(3, max(len(shown), 1))
+    rows = -(-len(shown) // cols)
+    final = summary[summary.year == year].set_index(["scenario", "indicator"])
+    verdicts = {} if differences is None or not len(differences) else \
+        differences[differences.year == year].set_index(["scenario", "indicator"]).verdict.to_dict()
+    colours = sns.color_palette("colorblind", max(len(lines), 1))
+    fig = Figure(figsize=(3.8 * cols + 0.6, 3.0 * rows + 1.1), layout="constrained")
+    with _style():
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        for ax, indicator in zip(axes, shown):
+            for colour, (key, points) in zip(colours, lines.items()):
+                points = sorted(points, key=lambda p: position(levels[p][lever]))
+                x = np.array([position(levels[p][lever]) for p in points])
+                stats_ = final.reindex([(p, indicator) for p in points])
+                mean = stats_["mean"].to_numpy(float)
+                low, high = stats_.ci_low.to_numpy(float), stats_.ci_high.to_numpy(float)
+                ax.fill_between(x, low, high, color=colour, alpha=0.10, lw=0)
+                ax.errorbar(x, mean, yerr=np.vstack([mean - low, high - mean]), color=colour, marker="none",
+                            lw=1.8, capsize=4, label=key or None)
+                filled = np.array([verdicts.get((p, indicator)) in (HIGHER, LOWER) for p in points])
+                base = np.array([p == baseline for p in points])
+                for mask, edge, face in ((filled & ~base, colour, colour), (~filled & ~base, colour, "white"),
+                                         (base, BASELINE_COLOUR, BASELINE_COLOUR)):
+                    ax.plot(x[mask], mean[mask], "o", ms=6.5, color=edge, markerfacecolor=face,
+                            markeredgewidth=1.6, zorder=4)
+            if baseline in levels:
+                ax.axvline(position(levels[baseline][lever]), color=BASELINE_COLOUR, lw=1, ls="--")
+            ax.set_title(texts.label(indicator), fontsize="medium")
+            ax.yaxis.set_major_formatter(_value_formatter(indicator, texts))
+            if numeric:
+                ax.set_xticks(sorted(set(x for x in map(position, values))))
+            else:
+                ax.set_xticks(range(len(order)), [str(v) for v in order])
+            ax.set_xlabel(lever.rsplit(".", 1)[-1], fontsize="small")
+        for ax in axes[len(shown):]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], color=c, marker="o", lw=1.8, label=k) for c, k in zip(colours, lines) if k]
+        if baseline in levels:
+            handles.append(Line2D([], [], color=BASELINE_COLOUR, lw=1, ls="--",
+                                  label=texts("dose_baseline", name=baseline)))
+        _legend(fig, handles)
+        title = texts("dose_title", year=year, lever=lever) + (f"\n{texts('dose_filled')}" if verdicts else "")
+        fig.suptitle("\n".join(_wrap(line, int(11 * fig.get_figwidth())) for line in title.split("\n")),
+                     fontsize="large")
     return fig
 
 

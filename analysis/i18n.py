@@ -107,6 +107,10 @@ TEXT = {
         "sensitivity_title": "Sensitivity indices of sweep {sweep}: which parameters drive each indicator",
         "sensitivity_axis": "sensitivity index",
         "note:cyclicity": "largest eigenvalue: 0 no loop, 1 one loop (A→B→A), >1 intertwined loops",
+        "dose_title": "Dose and response in {year}: each indicator against the level of {lever} "
+                      "(mean of the replicates and 95 % interval)",
+        "dose_baseline": "baseline level ({name})",
+        "dose_filled": "filled: differs from the baseline level run for run; hollow: no clear change",
         # report
         "report_title": "Scenario comparison: {scenarios}",
         "subtitle": "Simulated eco-industrial district, years {first}-{last}; {replicates}. Baseline: {baseline}.",
@@ -209,6 +213,10 @@ TEXT = {
         "cap_network": "Symbiosis links: contracts that delivered in the year; density: links per firm; "
                        "connectance: share of possible firm pairs linked; cyclicity: largest eigenvalue of the "
                        "exchange network (0 when no exchanges form a loop).",
+        "cap_dose": "For each of the {n} levels of the grid sweep's lever, the indicator in {year}: dot, mean over "
+                    "the replicates; bar and band, the 95 % confidence interval of that mean (Student t). The "
+                    "dashed line marks the baseline level; a filled dot differs from it run for run (its paired "
+                    "95 % interval excludes 0, as in the summary), a hollow one shows no clear change.",
         "cap_sensitivity": "Sensitivity indices of the sampled sweep, as computed by the sweep; error bars: "
                            "their confidence intervals when given.",
         "omitted": ": {names}",
@@ -238,6 +246,11 @@ TEXT = {
         "sensitivity_title": "Indici di sensitività dello sweep {sweep}: quali parametri muovono ogni indicatore",
         "sensitivity_axis": "indice di sensitività",
         "note:cyclicity": "autovalore massimo: 0 nessun ciclo, 1 un ciclo (A→B→A), >1 cicli intrecciati",
+        "dose_title": "Dose e risposta nel {year}: ogni indicatore rispetto al livello di {lever} "
+                      "(media delle repliche e intervallo al 95 %)",
+        "dose_baseline": "livello di riferimento ({name})",
+        "dose_filled": "pieno: differisce dal livello di riferimento simulazione per simulazione; vuoto: nessuna "
+                       "variazione chiara",
         "report_title": "Confronto tra scenari: {scenarios}",
         "subtitle": "Distretto eco-industriale simulato, anni {first}-{last}; {replicates}. Riferimento: {baseline}.",
         "replicates_each": "{n} repliche per scenario",
@@ -348,6 +361,11 @@ TEXT = {
         "cap_network": "Legami di simbiosi: contratti che hanno consegnato nell'anno; densità: legami per impresa; "
                        "connettanza: quota delle coppie di imprese possibili collegate; ciclicità: autovalore "
                        "massimo della rete degli scambi (0 quando nessun flusso forma un ciclo).",
+        "cap_dose": "Per ciascuno dei {n} livelli della leva dello sweep a griglia, l'indicatore nel {year}: punto, "
+                    "media delle repliche; barra e banda, intervallo di confidenza al 95 % della media (t di "
+                    "Student). La linea tratteggiata segna il livello di riferimento; un punto pieno ne differisce "
+                    "simulazione per simulazione (il suo intervallo appaiato al 95 % esclude lo zero, come nella "
+                    "sintesi), uno vuoto non mostra una variazione chiara.",
         "cap_sensitivity": "Indici di sensitività del campionamento, come calcolati dallo sweep; barre di errore: "
                            "i loro intervalli di confidenza quando presenti.",
         "omitted": ": {names}",

@@ -50,6 +50,8 @@ class ComparisonInputs:
     provenance: pd.DataFrame                   # one row per folder: folder, kind, scenario, seeds, versions
     sensitivity: dict[str, pd.DataFrame]       # sampled sweep name -> its sensitivity.csv
     notes: list[tuple[str, dict]]              # warnings for the reader, as (text key, values)
+    # grid sweep point -> (experiment, {dotted parameter: level}): for the dose-response chart
+    levels: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def scenarios(self) -> list[str]:
@@ -68,6 +70,7 @@ class _Part:
     sensitivity: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[tuple[str, dict]] = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
+    levels: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
@@ -153,6 +156,7 @@ def _read_sweep(path: Path, manifest: dict) -> _Part:
     for index, point in enumerate(manifest["points"]):
         label = labels[index] = _point_label(name, point)
         part.definitions[label] = {**set_fields(base, point), "name": label, "years": years}
+        part.levels[label] = (name, dict(point))
         part.descriptions[label] = experiment.get("description", "")
     part.table = tidy.assign(scenario=tidy.point.map(labels))
     part.provenance = _provenance(path, "sweep", ", ".join(labels.values()), seeds, manifest)
@@ -165,7 +169,7 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
     descriptions: dict[str, str] = {}
     sources: dict[str, Path] = {}
     seen: dict[tuple[str, int], Path] = {}
-    frames, runs, rows, notes, sensitivity = [], {}, [], [], {}
+    frames, runs, rows, notes, sensitivity, levels = [], {}, [], [], {}, {}
     for path in map(Path, paths):
         manifest = _manifest(path)
         part = _read_sweep(path, manifest) if "experiment" in manifest else _read_run(path)
@@ -193,6 +197,7 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
         rows.append(part.provenance)
         notes += part.notes
         sensitivity.update(part.sensitivity)
+        levels.update(part.levels)
     if not frames and not sensitivity:
         raise InputError.single("command line", "DIR", "no run to compare and no sensitivity indices", FOLDER_FIX)
     indicators = _common_indicators(frames, rows)
@@ -202,7 +207,7 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
         indicators=tidy[["scenario", "seed", "year", *indicators]].sort_values(["scenario", "seed", "year"],
                                                                                ignore_index=True),
         indicator_names=indicators, definitions=definitions, descriptions=descriptions, runs=runs,
-        provenance=pd.DataFrame(rows), sensitivity=sensitivity, notes=notes)
+        provenance=pd.DataFrame(rows), sensitivity=sensitivity, notes=notes, levels=levels)
 
 
 def _common_indicators(frames: list[pd.DataFrame], rows: list[dict]) -> list[str]:

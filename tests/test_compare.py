@@ -326,7 +326,8 @@ def test_a_grid_sweep_compares_its_points_paired_on_their_seeds(runs, tmp_path):
     assert (result.differences.n_pairs == 3).all() and not result.warnings
     out = write_comparison(result, tmp_path / "report")
     assert sorted(p.stem for p in (out / "figures").glob("*.png")) == [
-        "final_year_comparison", "network_metrics", "trajectories"]  # no run folders: no map, no fates
+        "dose_response_tiny_grid", "final_year_comparison", "network_metrics",
+        "trajectories"]  # no run folders: no map, no fates
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "policy.landfill_tax.nonhazardous_eur_per_t" in html  # what the point changes
 
@@ -344,3 +345,39 @@ def test_a_grid_sweep_compares_its_points_paired_on_their_seeds(runs, tmp_path):
     assert result.scenarios == [] and list(result.inputs.sensitivity) == ["tiny_grid"]
     out = write_comparison(result, tmp_path / "sensitivity", lang="it")
     assert [p.name for p in (out / "figures").glob("*.png")] == ["sensitivity_tiny_grid.png"]
+
+
+@pytest.mark.slow
+def test_the_landfill_tax_grid_gets_a_dose_response_chart(tmp_path):
+    """The shipped grid experiment, its replicates and years cut for speed: one dot per tax level and
+    headline indicator, at the mean of its replicates, with the 95 % interval of that mean."""
+    from analysis.compare import figures
+    from analysis.i18n import Texts
+
+    text = (ROOT / "experiments" / "landfill_tax_grid.yaml").read_text(encoding="utf-8")
+    text = text.replace("replicates: 10", "replicates: 3\nyears: 4").replace(
+        "scenario: ../scenarios/", f"scenario: {ROOT / 'scenarios'}/")
+    experiment = tmp_path / "landfill_tax_grid.yaml"
+    experiment.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", str(experiment), "--workers", "1",
+                           "--out", str(tmp_path / "sweep")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    baseline = "landfill_tax_grid/nonhazardous_eur_per_t=12"
+    result = compare([tmp_path / "sweep"], baseline=baseline)
+    drawn = {f.name: f for f in figures(result, Texts("it"))}
+    chart = drawn["dose_response_landfill_tax_grid"]
+    assert "dei 4 livelli" in chart.caption and str(result.final_year) in chart.caption
+    final = result.summary[result.summary.year == result.final_year].set_index(["scenario", "indicator"])
+    panels = [ax for ax in chart.figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [Texts("it").label(i) for i in result.inputs.indicator_names]
+    for ax, indicator in zip(panels, result.inputs.indicator_names):
+        line = next(line for line in ax.get_lines() if len(line.get_xdata()) == 4)  # the levels, in order
+        assert list(line.get_xdata()) == [0, 12, 40, 80]
+        expected = [final.loc[f"landfill_tax_grid/nonhazardous_eur_per_t={v}", indicator]["mean"]
+                    for v in (0, 12, 40, 80)]
+        assert np.allclose(line.get_ydata(), expected, equal_nan=True)
+    out = write_comparison(result, tmp_path / "report", lang="it")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<figure id='dose_response_landfill_tax_grid'>" in html
+    assert html.index("id='summary'") < html.index("<figure id='dose_response_landfill_tax_grid'>") < html.index(
+        "id='appendix'")
