@@ -133,3 +133,19 @@ def test_a_scenario_without_shared_seeds_is_reported_as_too_few():
     table = _tidy({"base": {1: 1.0, 2: 2.0, 3: 3.0}, "policy": {4: 9.0, 5: 9.0, 6: 9.0}})
     result = compare_with_baseline(table, "base", ["x"]).iloc[0]
     assert result.n_pairs == 0 and result.verdict == TOO_FEW
+
+
+def test_the_verdict_is_read_from_the_interval_it_comes_with():
+    """One method: the paired-t interval decides, so it agrees with the t-test, never with a second interval."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(3, 15))
+        b = rng.normal(10, 3, n)
+        o = b + rng.normal(rng.choice([0.0, 0.5, 2.0]), rng.choice([0.5, 2.0]), n)
+        r = paired_difference(b, o, rng)
+        d = o - b
+        low, high = stats.t.interval(0.95, n - 1, d.mean(), stats.sem(d))
+        assert (r.ci_low, r.ci_high) == (pytest.approx(low), pytest.approx(high))
+        assert (r.verdict == HIGHER) == (r.ci_low > 0) and (r.verdict == LOWER) == (r.ci_high < 0)
+        assert (r.verdict != SAME) == (r.p_value < 0.05)
+        assert r.boot_low <= r.boot_high
