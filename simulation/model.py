@@ -19,7 +19,7 @@ import numpy as np
 
 from simulation.agents import Facilitator, Firm, PlanningAuthority
 from simulation.exchange.contracts import ContractBook
-from simulation.exchange.discovery import DiscoveryBook, share_a_partner
+from simulation.exchange.discovery import DiscoveryBook
 from simulation.exchange.market import Market, Terms, open_market
 from simulation.exchange.negotiation import break_contracts, negotiate, renew_or_expire, sign
 from simulation.exchange.optimum import realised_and_optimal
@@ -220,9 +220,8 @@ class EcoDistrictModel(mesa.Model):
         pairs = (self.state.positions(c.supplier[active]), self.state.positions(c.buyer[active]))
         draw_keys = self.state.pair_draw_keys(market.uid[candidates.supplier], market.uid[candidates.buyer],
                                               candidates.row)
-        self.discovery.learn(candidates, market.uid, draw_keys, self.year, rates, self.streams,
-                             share_a_partner(candidates, pairs, len(self.state)), self.facilitator.active,
-                             self.world.transport.by_truck[self.subs.residue[candidates.row]])
+        self.discovery.learn(candidates, market.uid, draw_keys, self.year, rates, self.streams, pairs,
+                             self.facilitator.active, self.world.transport.by_truck[self.subs.residue[candidates.row]])
         return self.discovery.ready_now(candidates, market.uid, self.year)
 
     # ------------------------------------------------------------------ 6. shared services

@@ -14,6 +14,7 @@ from simulation.model import EcoDistrictModel
 from simulation.random_streams import RandomStreams
 from tests.conftest import BASELINE
 
+NO_PARTNERS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # no contract yet: no word of mouth
 RATES = SimpleNamespace(proximity_rate=1.0, word_of_mouth_rate=1.0, facilitator_rate=1.0,
                         implementation_years_truck=1, implementation_years_pipe=3, never_implemented_share=0.0)
 
@@ -25,7 +26,7 @@ def two_candidates() -> Candidates:
 
 def test_a_discovered_synergy_is_ready_after_its_implementation_time_only():
     book, cands, uid = DiscoveryBook(2), two_candidates(), np.array([10, 11, 12])
-    book.learn(cands, uid, np.array([1, 2], dtype=np.uint64), 2030, RATES, RandomStreams(1), np.zeros(2, bool),
+    book.learn(cands, uid, np.array([1, 2], dtype=np.uint64), 2030, RATES, RandomStreams(1), NO_PARTNERS,
                False, np.array([True, False]))
     assert len(book) == 2 and list(book.discovery_year(np.array([10, 12]), np.array([11, 11]), np.array([0, 1]))) == [
         2030, 2030]
@@ -39,19 +40,19 @@ def test_the_funnel_rules_out_a_share_and_nothing_is_discovered_at_rate_zero():
     never = DiscoveryBook(2)
     never.learn(cands, uid, np.array([1, 2], dtype=np.uint64), 2030,
                 SimpleNamespace(**{**RATES.__dict__, "never_implemented_share": 1.0}), RandomStreams(1),
-                np.zeros(2, bool), False, np.ones(2, bool))
+                NO_PARTNERS, False, np.ones(2, bool))
     assert len(never) == 2 and not never.ready_now(cands, uid, 2040).any()
     blind = DiscoveryBook(2)
     blind.learn(cands, uid, np.array([1, 2], dtype=np.uint64), 2030,
-                SimpleNamespace(**{**RATES.__dict__, "proximity_rate": 0.0}), RandomStreams(1), np.zeros(2, bool),
+                SimpleNamespace(**{**RATES.__dict__, "proximity_rate": 0.0}), RandomStreams(1), NO_PARTNERS,
                 False, np.ones(2, bool))
     assert len(blind) == 0
 
 
 def test_firms_that_trade_or_share_a_partner_can_hear_of_each_other():
-    """Contracts 0–1 and 1–2: 0 and 2 share partner 1; 0 and 1 trade; 3 knows nobody."""
-    cands = Candidates(np.array([0, 0, 3]), np.array([2, 1, 0]), np.zeros(3, dtype=np.int64), np.ones(3))
-    assert list(share_a_partner(cands, (np.array([0, 1]), np.array([1, 2])), 4)) == [True, True, False]
+    """Contracts 0–1 and 1–2: 0 and 2 share partner 1; 0 and 1 trade (either way round); 3 knows nobody."""
+    got = share_a_partner(np.array([0, 0, 3, 1]), np.array([2, 1, 0, 0]), (np.array([0, 1]), np.array([1, 2])), 4)
+    assert list(got) == [True, True, False, True]
 
 
 @pytest.fixture(scope="module")

@@ -45,19 +45,21 @@ class DiscoveryBook:
         return np.minimum(at, max(len(self.keys) - 1, 0)), found
 
     def learn(self, candidates: Candidates, uid: np.ndarray, draw_keys: np.ndarray, year: int, rates,
-              streams: RandomStreams, word_of_mouth: np.ndarray, facilitated: bool, by_truck: np.ndarray) -> None:
+              streams: RandomStreams, partner_pairs: tuple[np.ndarray, np.ndarray], facilitated: bool,
+              by_truck: np.ndarray) -> None:
         """Draw which of this year's undiscovered ``candidates`` (positions ``n``; ``uid`` per
         position) the firms discover, and record them. ``draw_keys`` is one random-stream key per
-        candidate (its pair and row), ``word_of_mouth`` whether its two firms trade or share a
-        partner, ``by_truck`` whether its residue travels by truck (else by pipe); ``rates`` the
-        scenario's ``behaviour.discovery``."""
+        candidate (its pair and row), ``partner_pairs`` the positions of the two sides of each
+        active contract (for word of mouth), ``by_truck`` whether each candidate's residue travels by
+        truck (else by pipe); ``rates`` the scenario's ``behaviour.discovery``."""
         keys = contract_keys(uid[candidates.supplier], uid[candidates.buyer], candidates.row, self.n_rows)
         _, known = self._find(keys)
         keys, unique = np.unique(keys[~known], return_index=True)
         fresh = np.flatnonzero(~known)[unique]
         if len(fresh) == 0:
             return
-        probability = np.where(word_of_mouth[fresh], rates.word_of_mouth_rate, rates.proximity_rate)
+        word_of_mouth = share_a_partner(candidates.supplier[fresh], candidates.buyer[fresh], partner_pairs, len(uid))
+        probability = np.where(word_of_mouth, rates.word_of_mouth_rate, rates.proximity_rate)
         if facilitated:
             probability = np.maximum(probability, rates.facilitator_rate)
         found = streams.uniform(Process.DISCOVERY, year, draw_keys[fresh]) < probability
@@ -86,15 +88,17 @@ class DiscoveryBook:
         return self.discovered[at]
 
 
-def share_a_partner(candidates: Candidates, partner_pairs: tuple[np.ndarray, np.ndarray], n_firms: int) -> np.ndarray:
-    """Per candidate: whether its two firms already trade with each other or have a partner in
-    common (``partner_pairs``: positions of the two sides of each active contract): the firms
-    who can hear of each other by word of mouth."""
+def share_a_partner(first: np.ndarray, second: np.ndarray, partner_pairs: tuple[np.ndarray, np.ndarray],
+                    n_firms: int) -> np.ndarray:
+    """Per pair of firm positions (``first``, ``second``): whether the two already trade with each
+    other or have a partner in common (``partner_pairs``: positions of the two sides of each active
+    contract): the firms who can hear of each other by word of mouth."""
     a, b = partner_pairs
-    if len(a) == 0 or len(candidates) == 0:
-        return np.zeros(len(candidates), dtype=bool)
+    if len(a) == 0 or len(first) == 0:
+        return np.zeros(len(first), dtype=bool)
     adjacency = sparse.coo_matrix((np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, a]))),
                                   shape=(n_firms, n_firms)).tocsr()
-    reach = (adjacency + adjacency @ adjacency).tocoo()
-    near = reach.row.astype(np.int64) * n_firms + reach.col
-    return np.isin(candidates.supplier.astype(np.int64) * n_firms + candidates.buyer, near)
+    trade = np.isin(first.astype(np.int64) * n_firms + second, a.astype(np.int64) * n_firms + b) | np.isin(
+        first.astype(np.int64) * n_firms + second, b.astype(np.int64) * n_firms + a)
+    common = np.asarray(adjacency[first].multiply(adjacency[second]).sum(axis=1)).ravel() > 0
+    return trade | common
