@@ -39,6 +39,7 @@ from simulation.exchange.search import find_candidates
 from simulation.exchange.surplus import co2_avoided_t, fixed_yearly_cost, unit_surplus
 from simulation.inputs.catalogue import Catalogue, load_catalogue, load_resource_catalogue
 from simulation.inputs.firm_profiles import FirmProfiles, reference_archetype
+from simulation.io.cells import display_path
 from simulation.policy.effects import PolicyEffects
 from simulation.world import SubstitutionTable, Transport, build_world
 
@@ -61,6 +62,7 @@ class Setting:
     year: int
     pricing: str                  # where prices and terms come from, for the summary
     services: ServiceSetting | None
+    scenario_file: str | None = None  # the pricing scenario's file as outputs cite it (None: shipped defaults)
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,11 @@ def matching_setting(catalogue: Catalogue, loaded=None) -> Setting:
 
     if loaded is not None:
         scenario, where = loaded.scenario, loaded.path.parent
-        pricing = (f"scenario {loaded.path}: its policy in force in {scenario.years.start} "
+        scenario_file = display_path(loaded.path)
+        pricing = (f"scenario {scenario_file}: its policy in force in {scenario.years.start} "
                    "and its negotiation terms")
     else:
-        scenario, where = _default_scenario(), Path(".")
+        scenario, where, scenario_file = _default_scenario(), Path("."), None
         pricing = ("the shipped defaults (simulation/data/defaults.yaml): Emilia-Romagna landfill tax by class, "
                    "no levy, no subsidy, no facilitator; give --scenario to price with a scenario's policy")
     model, year = _scenario_model(scenario, catalogue, where)
@@ -149,7 +152,7 @@ def matching_setting(catalogue: Catalogue, loaded=None) -> Setting:
                 cofunding_share=model.authority.effects.service_cofunding_share, accepts=Firm.accepts_service_share),
             seed=scenario.seed, enabled=settings.enabled)
     return Setting(catalogue, model.subs, model.world.transport, model.authority.effects, model.terms(), year, pricing,
-                   services)
+                   services, scenario_file)
 
 
 @dataclass
@@ -171,6 +174,7 @@ class Matches:
     candidates_found: int         # within reach, before the surplus test
     allocation: OptimalAllocation | None = None
     services: pd.DataFrame | None = None
+    service_members: list[tuple[int, ...]] | None = None  # positions f of each row of ``services``
 
     def __len__(self) -> int:
         return len(self.supplier)
@@ -254,5 +258,8 @@ def service_opportunities(matches: Matches) -> pd.DataFrame | None:
         "savings_eur_per_yr": records["savings_eur"]},
         columns=["service", "class", "members", "member_count", "quantity", "unit", "cost_eur_per_yr",
                  "standalone_eur_per_yr", "savings_eur_per_yr"])
-    matches.services = frame.sort_values("savings_eur_per_yr", ascending=False, kind="stable").reset_index(drop=True)
+    order = np.argsort(-frame.savings_eur_per_yr.to_numpy(dtype=float), kind="stable")
+    matches.services = frame.iloc[order].reset_index(drop=True)
+    member_lists = [tuple(int(m) for m in members.get(int(u), [])) for u in records["service"]]
+    matches.service_members = [member_lists[k] for k in order]
     return matches.services

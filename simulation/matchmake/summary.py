@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.io.cells import display_path
 from simulation.io.cells import markdown_code as _code
 from simulation.io.cells import markdown_text as _md
 from simulation.matchmake.matching import ROUTE_TEXT, Matches
@@ -41,10 +42,11 @@ def summary_markdown(matches: Matches, exchanges: pd.DataFrame, firms: pd.DataFr
     services and each firm's profile; ``paths`` are the files written (their names are cited)."""
     s, p = matches.setting, matches.profiles
     cat = s.catalogue
-    out = [f"# Matchmaking among the firms of {_code(p.path)}", ""]
+    out = [f"# Matchmaking among the firms of {_code(display_path(p.path))}", ""]
     out += [f"- **Firms**: {len(p)} ({p.rows} flows), {int(p.employees.sum()):,} employees.",
-            f"- **Catalogue**: {_code(cat.resources_path)}"
-            + (f", service kinds {_code(cat.services_path)}" if cat.services_path else ", no service kinds") + ".",
+            f"- **Catalogue**: {_code(display_path(cat.resources_path))}"
+            + (f", service kinds {_code(display_path(cat.services_path))}" if cat.services_path
+               else ", no service kinds") + ".",
             f"- **Prices and transaction costs**: {_md(s.pricing)}.",
             "- **Search**: " + ("every partner within the residue's transport reach" if matches.radius_km is None
                                  else f"partners within {matches.radius_km:g} km of one of the two firms "

@@ -141,3 +141,58 @@ def firm_profile(matches: Matches) -> pd.DataFrame:
         group["optimal_links"] = int(used.sum())
         group["optimal_surplus_eur_per_yr"] = float(gain.sum())
     return pd.concat([frame, pd.DataFrame([group])], ignore_index=True)
+
+
+FLOW_COVERAGE_COLUMNS = ["firm", "direction", "resource", "family", "quantity", "unit", "matched", "share"]
+
+
+def flow_coverage(matches: Matches) -> pd.DataFrame:
+    """Each firm's flows, with how much of each the candidate exchanges could place or cover.
+
+    One row per firm (position ``f`` in the profiles, column ``firm``) and flow: ``direction`` ``out``
+    (a residue; ``matched`` = what partners could take) or ``in`` (an input; ``matched`` = what
+    partners' residues could replace), in the catalogue's unit per year; ``share`` = matched /
+    quantity. The same potential as the profile's shares (:func:`_matched`: alternatives added up,
+    competition ignored), flow by flow, so a firm sees which of its residues has no taker.
+    """
+    p, cat = matches.profiles, matches.setting.catalogue
+    placeable, coverable = _matched(matches)
+    parts = []
+    for direction, flows, matched in (("out", p.outputs, placeable), ("in", p.inputs, coverable)):
+        f, r = np.nonzero(flows > 0)
+        parts.append(pd.DataFrame({
+            "firm": f, "direction": direction, "resource": [cat.resource_ids[k] for k in r],
+            "family": cat.family[r], "quantity": flows[f, r],
+            "unit": [cat.resources[cat.resource_ids[k]].unit for k in r],
+            "matched": matched[f, r], "share": matched[f, r] / flows[f, r]}, columns=FLOW_COVERAGE_COLUMNS))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values(["firm", "direction", "share", "quantity"], ascending=[True, False, False, False],
+                             kind="stable").reset_index(drop=True)
+
+
+# The profile's indicators a firm is positioned on, by family of docs/ODD.md, Indicators.
+POSITION_INDICATORS = {
+    "circular": ("residue_outlet_share", "input_cover_share"),
+    "territorial": ("partners", "mean_partner_distance_km"),
+    "symbiosis": ("links", "best_link_surplus_eur_per_yr", "potential_surplus_eur_per_yr",
+                  "potential_co2_avoided_t", "optimal_links", "optimal_surplus_eur_per_yr"),
+}
+
+
+def group_quartiles(firms: pd.DataFrame) -> pd.DataFrame:
+    """Lower quartile, median and upper quartile of each indicator of :data:`POSITION_INDICATORS`
+    over the firms of :func:`firm_profile` (its ``(group)`` row left out), the benchmark a firm
+    is positioned against; firms without a value (no residues, no partner) are left out of an
+    indicator's quartiles, ``firms`` counts those with one. Linear interpolation between firms."""
+    members = firms[firms.firm != "(group)"]
+    rows = []
+    for family, indicators in POSITION_INDICATORS.items():
+        for indicator in indicators:
+            if indicator not in members:
+                continue
+            values = members[indicator].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            q1, median, q3 = np.percentile(values, [25, 50, 75]) if len(values) else (np.nan,) * 3
+            rows.append({"family": family, "indicator": indicator, "firms": len(values),
+                         "q1": q1, "median": median, "q3": q3})
+    return pd.DataFrame(rows, columns=["family", "indicator", "firms", "q1", "median", "q3"]).set_index("indicator")
