@@ -1,4 +1,4 @@
-"""Figures of a scenario comparison: each function returns a matplotlib ``Figure``.
+"""Figures of a scenario comparison and of matchmake's firm pages: each function returns a matplotlib ``Figure``.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never through ``pyplot``: no
 global figure list to leak, no GUI backend needed (PNG and SVG render with Agg on a machine
@@ -24,7 +24,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.patches import Circle, Patch, Polygon, Rectangle
 from matplotlib.ticker import Formatter, MaxNLocator, MultipleLocator
 from scipy.spatial import ConvexHull
 
@@ -410,14 +410,15 @@ def _draw_services(ax, run: RunFolder, year: int, colours: dict) -> dict[str, st
 
 
 def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, colours: list,
-                 alphas: np.ndarray | None = None) -> None:
+                 alphas: np.ndarray | None = None, head_scale: float = 1.0) -> None:
     """Curved arrows from ``start`` to ``end`` (n × 2, metres), as two collections.
 
     One quadratic Bezier per arrow, bent to its left so that the two directions between a pair
-    of firms stay apart, and a triangular head near the end. Two collections draw hundreds of
-    arrows in a fraction of the time of one patch per arrow.
+    of firms stay apart, and a triangular head near the end (14-30 m long; ``head_scale`` times
+    that in other units or at another scale). Two collections draw hundreds of arrows in a
+    fraction of the time of one patch per arrow.
     """
-    keep = np.hypot(*(end - start).T) > 1.0  # two firms on one plot: nothing to draw
+    keep = np.hypot(*(end - start).T) > 1.0 * head_scale  # two firms on one plot: nothing to draw
     start, end, widths = start[keep], end[keep], widths[keep]
     alphas = np.full(len(keep), 0.7)[keep] if alphas is None else np.asarray(alphas)[keep]
     colours = [(*to_rgb(c), a) for c, k, a in zip([c for c, k in zip(colours, keep) if k], keep[keep], alphas)]
@@ -433,11 +434,75 @@ def _draw_arrows(ax, start: np.ndarray, end: np.ndarray, widths: np.ndarray, col
     direction = tip - curves[:, -2]
     direction /= np.hypot(*direction.T)[:, None]
     side = np.stack([-direction[:, 1], direction[:, 0]], axis=1)
-    size = (14 + 5 * widths)[:, None]
+    size = head_scale * (14 + 5 * widths)[:, None]
     heads = np.stack([tip + direction * size, tip - direction * size * 0.4 + side * size * 0.6,
                       tip - direction * size * 0.4 - side * size * 0.6], axis=1)
     ax.add_collection(PolyCollection(heads, facecolors=[(*c[:3], min(1.0, c[3] + 0.15)) for c in colours],
                                      edgecolors="none"))
+
+
+def _plain(text: str) -> str:
+    """A user's name as matplotlib text: a ``$`` would start mathematics (and an odd one raise)."""
+    return str(text).replace("$", r"\$")
+
+
+def firm_map(xy_km: np.ndarray, names: Sequence[str], firm: int, links: pd.DataFrame, texts: Texts,
+             radius_km: float | None = None) -> Figure:
+    """One profiled firm's candidate exchanges (matchmake's page per firm) among the group's firms.
+
+    ``xy_km``: every firm's position (n × 2, km), ``names`` their names, ``firm`` the position of the
+    one drawn; ``links``: its candidate exchanges with integer columns ``supplier`` and ``buyer``
+    (positions), ``family`` and ``quantity``, best first. One arrow per supplier, buyer and family
+    (alternatives between a pair added up), from supplier to buyer, coloured by family, as wide as
+    its quantity against the largest of its family; at most the :data:`MAP_ARROWS` first exchanges
+    are drawn. Partners are named; ``radius_km`` (a search radius) is a circle around the firm.
+    """
+    total = len(links)
+    links = links.head(MAP_ARROWS).groupby(["supplier", "buyer", "family"], as_index=False, sort=False).quantity.sum()
+    partners = sorted(set(links.supplier) | set(links.buyer) - {firm})
+    fig = Figure(figsize=(6.4, 5.4), layout="constrained")
+    with _style():
+        ax = fig.subplots()
+        others = np.setdiff1d(np.arange(len(xy_km)), [firm, *partners])
+        ax.scatter(*xy_km[others].T, s=14, color="0.7", zorder=3, label=texts("map_other"))
+        if partners:
+            ax.scatter(*xy_km[partners].T, s=36, color="black", zorder=4, label=texts("map_partner"))
+        ax.scatter(*xy_km[[firm]].T, s=190, marker="*", color="#d62728", edgecolor="black", linewidth=0.6,
+                   zorder=5, label=texts("map_this_firm"))
+        if radius_km is not None:
+            ax.add_patch(Circle(xy_km[firm], radius_km, facecolor="none", edgecolor="#d62728", linestyle=":",
+                                lw=1.0, zorder=1))
+        shown = np.vstack([xy_km, xy_km[[firm]] + radius_km * np.array([[1, 1], [-1, -1]])]) \
+            if radius_km is not None else xy_km
+        extent = max(float(np.ptp(shown[:, 0])), float(np.ptp(shown[:, 1])), 0.2)
+        largest = links.groupby("family").quantity.transform("max").to_numpy(dtype=float)
+        relative = np.divide(links.quantity.to_numpy(dtype=float), largest, out=np.zeros(len(links)),
+                             where=largest > 0)
+        _draw_arrows(ax, xy_km[links.supplier.to_numpy(dtype=int)], xy_km[links.buyer.to_numpy(dtype=int)],
+                     _arrow_width(relative), [FAMILY_COLOURS.get(f, "black") for f in links.family],
+                     alphas=0.45 + 0.45 * relative, head_scale=extent / 1500)
+        for k in [firm, *partners]:
+            ax.annotate(_plain(textwrap.shorten(str(names[k]), 28, placeholder="…")), xy_km[k], xytext=(5, 4),
+                        textcoords="offset points", fontsize="small", zorder=6,
+                        fontweight="bold" if k == firm else "normal")
+        handles = ax.get_legend_handles_labels()[0]
+        handles += [Line2D([], [], color=FAMILY_COLOURS[f], lw=2.5, label=texts.name(f))
+                    for f in FAMILY_COLOURS if f in set(links.family)]
+        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.margins(0.12)
+        ax.set_xlabel(texts("map_axis_x_km"))
+        ax.set_ylabel(texts("map_axis_y_km"))
+        ax.set_title(_wrap(_plain(texts("map_firm_title", firm=names[firm], links=total)), 70),
+                     fontsize="medium")
+    return fig
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no software tag: the same bytes on every run)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def residue_fates(flows: dict[str, list[pd.DataFrame]], texts: Texts) -> Figure:

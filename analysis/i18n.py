@@ -224,6 +224,101 @@ TEXT = {
                                  "left out. Finish it with 'ecodistrict sweep ... --resume'.",
         "warn_no_sensitivity": "Sweep {name} has no sensitivity.csv yet (it is written when every run has "
                                "finished), so its sensitivity indices are not shown.",
+        # the firm reports of matchmake (analysis/firm_report.py)
+        "firm_title": "Matchmaking report: {firm}",
+        "firm_subtitle": "Sector {sector}, {employees} employees; one of the {n} firms profiled in {file}.",
+        "firm_setting": "Prices and transaction costs: {pricing}. Search: {search}.",
+        "firm_prices_defaults": "the shipped defaults (Emilia-Romagna landfill tax, no levy, no subsidy, "
+                                "no facilitator)",
+        "firm_prices_scenario": "the policy of scenario {file} in force in {year} and its negotiation terms",
+        "firm_search_all": "every firm within the residue's transport reach",
+        "firm_search_radius": "firms within {km} km of one of the two firms (and within transport reach)",
+        "firm_index_link": "All firms of the group",
+        "firm_howto": "How to read this page.",
+        "firm_howto_text": "The exchanges below are potential: each is what this firm and one partner could "
+                           "exchange on their own, valued with the simulation's prices and costs; the surplus is the "
+                           "pair's together, to be shared in negotiation. Exchanges of the same residue are "
+                           "alternatives, so their sums are an upper estimate. Figures are per year and as good as "
+                           "the profiles the firms gave.",
+        "firm_next": "Next steps",
+        "firm_next_partner": "Talk to {partner} about {flow}: up to {quantity} a year, {surplus} EUR/yr for the "
+                             "two firms together ({km} km).",
+        "firm_next_optimal": "In the allocation that is best for the whole group, this firm takes part in {n} "
+                             "exchange(s) worth {surplus} EUR/yr to the pairs.",
+        "firm_next_service": "Join the {service} with {others} other firm(s): {saving} EUR/yr saved by its "
+                             "members together.",
+        "firm_next_residues": "No firm of the group could take: {flows}. Ask the facilitator for takers outside "
+                              "the group.",
+        "firm_next_inputs": "No residue of the group could replace: {flows}.",
+        "firm_next_none": "No exchange with another firm of the group pays for itself at these prices.",
+        "firm_position": "Position against the group",
+        "firm_position_intro": "The firm against the {n} firms of the group, in the three families of "
+                               "indicators: the group's lower quartile (a quarter of the firms are below it), "
+                               "median and upper quartile (a quarter are above it). Firms without such a flow are "
+                               "left out of a share's quartiles.",
+        "col_this_firm": "this firm", "col_q1": "lower quartile", "col_median": "median", "col_q3": "upper quartile",
+        "col_position": "position",
+        "pos:top": "top quarter", "pos:above": "above the median", "pos:median": "at the median",
+        "pos:below": "below the median", "pos:bottom": "bottom quarter", "pos:none": "–",
+        "ind:residue_outlet_share": "residues a partner could take",
+        "ind:input_cover_share": "inputs partners' residues could replace",
+        "ind:partners": "partners (firms it could exchange with)",
+        "ind:partners_radius": "partners within {km} km",
+        "ind:mean_partner_distance_km": "mean distance of its exchanges (km)",
+        "ind:links": "candidate exchanges",
+        "ind:best_link_surplus_eur_per_yr": "best exchange's surplus (EUR/yr)",
+        "ind:potential_surplus_eur_per_yr": "surplus of its candidate exchanges (EUR/yr)",
+        "ind:potential_co2_avoided_t": "CO2 they avoid (t/yr)",
+        "ind:optimal_links": "exchanges in the optimal allocation",
+        "ind:optimal_surplus_eur_per_yr": "their surplus in the optimal allocation (EUR/yr)",
+        "firm_flows": "Its flows: what could be matched",
+        "firm_flows_intro": "Each residue with the share partners could take, each input with the share "
+                            "partners' residues could replace (alternatives added up, competition between firms "
+                            "ignored).",
+        "col_direction": "flow", "col_resource": "resource", "col_quantity": "quantity/yr",
+        "col_matched": "could be matched", "col_share": "share",
+        "dir:out": "residue", "dir:in": "input",
+        "firm_synergies": "Its synergies with partners, best first",
+        "firm_synergies_intro": "The rows of {file} where this firm is the supplier or the buyer. Quantity: the "
+                                "most the pair could exchange alone (the supplier's residue, the buyer's demand and "
+                                "the catalogue's share of it that can be replaced). Surplus = quantity × (disposal "
+                                "avoided + virgin input avoided × ratio + subsidy − transport − treatment) − fixed "
+                                "yearly cost, for the two firms together.",
+        "firm_synergies_optimal": " The last two columns are the group's optimal allocation (0: not chosen).",
+        "col_rank": "#", "col_role": "this firm", "col_partner": "partner", "col_flow": "residue → replaces",
+        "col_km": "km", "col_unit_surplus": "EUR per unit", "col_surplus": "surplus EUR/yr",
+        "col_co2": "t CO2/yr", "col_route": "route", "col_optimal_quantity": "optimal quantity/yr",
+        "col_optimal_surplus": "optimal surplus EUR/yr",
+        "role:supplier": "supplies", "role:buyer": "takes",
+        "route:byproduct": "by-product", "route:waste": "waste to an authorised receiver",
+        "firm_routes": "Routes: by-product (Waste Framework Directive 2008/98/EC art. 5; art. 184-bis D.Lgs. "
+                       "152/2006 in Italy); waste, to a receiver authorised to recover it.",
+        "firm_services": "Shared services it could join",
+        "firm_services_intro": "Services the firms would found by the simulation's rules, each member paying less "
+                               "than alone (the rows of {file} it is a member of); cost and savings are the "
+                               "service's, for all its members.",
+        "firm_services_none": "This firm is a member of no shared service that would save its members money at "
+                              "these prices.",
+        "firm_services_no_kinds": "The catalogue defines no kinds of shared service.",
+        "col_service": "service", "col_members": "members", "col_others": "with",
+        "col_cost": "cost EUR/yr", "col_alone": "alone EUR/yr", "col_saving": "saving EUR/yr",
+        "firm_map": "Its candidate exchanges on the map",
+        "firm_map_caption": "Firms of the group at their profiled position (km); arrows from supplier to buyer "
+                            "for this firm's candidate exchanges, coloured by family and as wide as the quantity "
+                            "against the largest of its family{largest}.",
+        "firm_map_largest": "; the {shown} best of {links} drawn",
+        "firm_map_radius": " The circle is the search radius of {km} km.",
+        "map_this_firm": "this firm", "map_partner": "partner", "map_other": "other firm",
+        "map_firm_title": "{firm}: {links} candidate exchanges",
+        "map_axis_x_km": "x (km)", "map_axis_y_km": "y (km)",
+        "firm_footer": "Made by ecodistrict {version} from {file}, with the exchanges table {exchanges}.",
+        "index_title": "Matchmaking reports of the {n} firms of {file}",
+        "index_intro": "One page per firm: its position against the group, its synergies with partners, the "
+                       "shared services it could join and a map of its candidate exchanges. The group's "
+                       "exchanges are in {exchanges}, its summary in {summary}.",
+        "col_firm": "firm", "col_sector": "sector", "col_employees": "employees", "col_links": "exchanges",
+        "col_partners": "partners", "col_potential": "potential EUR/yr", "col_page": "report",
+        "eur_yr": "EUR/yr",
     },
     "it": {
         "year": "anno",
@@ -373,6 +468,101 @@ TEXT = {
                                  "sono escluse. Completarlo con 'ecodistrict sweep ... --resume'.",
         "warn_no_sensitivity": "Lo sweep {name} non ha ancora sensitivity.csv (viene scritto quando tutte le "
                                "simulazioni sono terminate), quindi i suoi indici di sensitività non sono mostrati.",
+        "firm_title": "Rapporto di matchmaking: {firm}",
+        "firm_subtitle": "Settore {sector}, {employees} addetti; una delle {n} imprese profilate in {file}.",
+        "firm_setting": "Prezzi e costi di transazione: {pricing}. Ricerca: {search}.",
+        "firm_prices_defaults": "i valori predefiniti forniti (tributo regionale in discarica dell'Emilia-Romagna, "
+                                "nessun prelievo, nessun incentivo, nessun facilitatore)",
+        "firm_prices_scenario": "la politica dello scenario {file} in vigore nel {year} e le sue condizioni di "
+                                "negoziazione",
+        "firm_search_all": "ogni impresa entro la distanza di trasporto del residuo",
+        "firm_search_radius": "imprese entro {km} km da una delle due (e entro la distanza di trasporto)",
+        "firm_index_link": "Tutte le imprese del gruppo",
+        "firm_howto": "Come leggere questa pagina.",
+        "firm_howto_text": "Gli scambi indicati sono potenziali: ciascuno è ciò che questa impresa e un partner "
+                           "potrebbero scambiare da soli, valutato con i prezzi e i costi della simulazione; il "
+                           "surplus è quello della coppia insieme, da ripartire nella negoziazione. Gli scambi dello "
+                           "stesso residuo sono alternativi, quindi le loro somme sono una stima per eccesso. I "
+                           "valori sono annui e valgono quanto i profili forniti dalle imprese.",
+        "firm_next": "Prossimi passi",
+        "firm_next_partner": "Parlare con {partner} di {flow}: fino a {quantity} all'anno, {surplus} EUR/anno per "
+                             "le due imprese insieme ({km} km).",
+        "firm_next_optimal": "Nell'allocazione migliore per l'intero gruppo, questa impresa partecipa a {n} "
+                             "scambi per {surplus} EUR/anno alle coppie.",
+        "firm_next_service": "Aderire al servizio {service} con altre {others} imprese: {saving} EUR/anno "
+                             "risparmiati dagli aderenti insieme.",
+        "firm_next_residues": "Nessuna impresa del gruppo potrebbe ritirare: {flows}. Chiedere al facilitatore "
+                              "acquirenti fuori dal gruppo.",
+        "firm_next_inputs": "Nessun residuo del gruppo potrebbe sostituire: {flows}.",
+        "firm_next_none": "Nessuno scambio con un'altra impresa del gruppo si ripaga a questi prezzi.",
+        "firm_position": "Posizione rispetto al gruppo",
+        "firm_position_intro": "L'impresa rispetto alle {n} imprese del gruppo, nelle tre famiglie di indicatori: "
+                               "il primo quartile del gruppo (un quarto delle imprese sta sotto), la mediana e il "
+                               "terzo quartile (un quarto sta sopra). Le imprese senza quel flusso sono escluse dai "
+                               "quartili di una quota.",
+        "col_this_firm": "questa impresa", "col_q1": "primo quartile", "col_median": "mediana",
+        "col_q3": "terzo quartile", "col_position": "posizione",
+        "pos:top": "quarto superiore", "pos:above": "sopra la mediana", "pos:median": "alla mediana",
+        "pos:below": "sotto la mediana", "pos:bottom": "quarto inferiore", "pos:none": "–",
+        "ind:residue_outlet_share": "residui che un partner potrebbe ritirare",
+        "ind:input_cover_share": "input sostituibili con residui dei partner",
+        "ind:partners": "partner (imprese con cui potrebbe scambiare)",
+        "ind:partners_radius": "partner entro {km} km",
+        "ind:mean_partner_distance_km": "distanza media dei suoi scambi (km)",
+        "ind:links": "scambi candidati",
+        "ind:best_link_surplus_eur_per_yr": "surplus dello scambio migliore (EUR/anno)",
+        "ind:potential_surplus_eur_per_yr": "surplus dei suoi scambi candidati (EUR/anno)",
+        "ind:potential_co2_avoided_t": "CO2 che evitano (t/anno)",
+        "ind:optimal_links": "scambi nell'allocazione ottimale",
+        "ind:optimal_surplus_eur_per_yr": "loro surplus nell'allocazione ottimale (EUR/anno)",
+        "firm_flows": "I suoi flussi: che cosa si potrebbe abbinare",
+        "firm_flows_intro": "Ogni residuo con la quota che i partner potrebbero ritirare, ogni input con la quota "
+                            "che i residui dei partner potrebbero sostituire (alternative sommate, concorrenza tra "
+                            "imprese ignorata).",
+        "col_direction": "flusso", "col_resource": "risorsa", "col_quantity": "quantità/anno",
+        "col_matched": "abbinabile", "col_share": "quota",
+        "dir:out": "residuo", "dir:in": "input",
+        "firm_synergies": "Le sue sinergie con i partner, dalla migliore",
+        "firm_synergies_intro": "Le righe di {file} in cui questa impresa è fornitrice o acquirente. Quantità: il "
+                                "massimo che la coppia potrebbe scambiare da sola (il residuo del fornitore, la "
+                                "domanda dell'acquirente e la quota sostituibile secondo il catalogo). Surplus = "
+                                "quantità × (smaltimento evitato + materia vergine evitata × rapporto + incentivo − "
+                                "trasporto − trattamento) − costo fisso annuo, per le due imprese insieme.",
+        "firm_synergies_optimal": " Le ultime due colonne sono l'allocazione ottimale del gruppo (0: non scelto).",
+        "col_rank": "n.", "col_role": "questa impresa", "col_partner": "partner", "col_flow": "residuo → sostituisce",
+        "col_km": "km", "col_unit_surplus": "EUR per unità", "col_surplus": "surplus EUR/anno",
+        "col_co2": "t CO2/anno", "col_route": "regime", "col_optimal_quantity": "quantità ottimale/anno",
+        "col_optimal_surplus": "surplus ottimale EUR/anno",
+        "role:supplier": "cede", "role:buyer": "riceve",
+        "route:byproduct": "sottoprodotto", "route:waste": "rifiuto a un impianto autorizzato",
+        "firm_routes": "Regimi: sottoprodotto (direttiva quadro sui rifiuti 2008/98/CE art. 5; art. 184-bis D.Lgs. "
+                       "152/2006); rifiuto, conferito a un impianto autorizzato al recupero.",
+        "firm_services": "Servizi condivisi a cui potrebbe aderire",
+        "firm_services_intro": "Servizi che le imprese fonderebbero secondo le regole della simulazione, ciascun "
+                               "aderente pagando meno che da solo (le righe di {file} di cui è aderente); costo e "
+                               "risparmio sono del servizio, per tutti i suoi aderenti.",
+        "firm_services_none": "Questa impresa non aderisce a nessun servizio condiviso che a questi prezzi farebbe "
+                              "risparmiare i suoi aderenti.",
+        "firm_services_no_kinds": "Il catalogo non definisce tipi di servizio condiviso.",
+        "col_service": "servizio", "col_members": "aderenti", "col_others": "con",
+        "col_cost": "costo EUR/anno", "col_alone": "da soli EUR/anno", "col_saving": "risparmio EUR/anno",
+        "firm_map": "I suoi scambi candidati sulla mappa",
+        "firm_map_caption": "Imprese del gruppo nella posizione profilata (km); frecce dal fornitore "
+                            "all'acquirente per gli scambi candidati di questa impresa, colorate per famiglia e "
+                            "spesse quanto la quantità rispetto alla maggiore della sua famiglia{largest}.",
+        "firm_map_largest": "; disegnati i {shown} migliori su {links}",
+        "firm_map_radius": " Il cerchio è il raggio di ricerca di {km} km.",
+        "map_this_firm": "questa impresa", "map_partner": "partner", "map_other": "altra impresa",
+        "map_firm_title": "{firm}: {links} scambi candidati",
+        "map_axis_x_km": "x (km)", "map_axis_y_km": "y (km)",
+        "firm_footer": "Prodotto da ecodistrict {version} da {file}, con la tabella degli scambi {exchanges}.",
+        "index_title": "Rapporti di matchmaking delle {n} imprese di {file}",
+        "index_intro": "Una pagina per impresa: la sua posizione rispetto al gruppo, le sinergie con i partner, i "
+                       "servizi condivisi a cui potrebbe aderire e una mappa dei suoi scambi candidati. Gli scambi "
+                       "del gruppo sono in {exchanges}, la sintesi in {summary}.",
+        "col_firm": "impresa", "col_sector": "settore", "col_employees": "addetti", "col_links": "scambi",
+        "col_partners": "partner", "col_potential": "potenziale EUR/anno", "col_page": "rapporto",
+        "eur_yr": "EUR/anno",
     },
 }
 

@@ -1,13 +1,19 @@
 """The ``ecodistrict matchmake`` command: arguments, output files and what it prints.
 
 ``ecodistrict matchmake FIRMS.csv [--catalog FILE | --scenario FILE] [--radius KM] [--out FILE]
-[--optimal] [--time-limit S]`` writes, beside ``--out`` (default ``matchmake.csv``):
+[--optimal] [--time-limit S] [--lang en|it] [--no-firm-reports]`` writes, beside ``--out`` (default ``matchmake.csv``):
 
 * ``<out>.csv``: one row per potential exchange, best first
   (:data:`~simulation.matchmake.tables.POTENTIAL_EXCHANGE_COLUMNS`, plus the optimal quantity with ``--optimal``);
 * ``<out>_firms.csv``: each firm's circularity profile against the group;
 * ``<out>_services.csv``: shared-service opportunities (when the catalogue has service kinds);
-* ``<out>.md``: a summary a planner can read.
+* ``<out>.md``: a summary a planner can read;
+* ``<out>_reports/``: the report handed to each firm, ``firms/<firm>.html`` (its position against
+  the group, its synergies, the services it could join, a map), and ``index.html`` listing them, in
+  ``--lang`` (:mod:`analysis.firm_report`).
+
+Every file is checked by the ``--out``/``--force`` policy before the matching (the pages once the
+profile file has named the firms) and all are renamed into place together.
 
 The analysis lives in :mod:`simulation.matchmake`; this module only talks to the user.
 """
@@ -19,6 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analysis.i18n import LANGUAGES
 from simulation.cli.arguments import (
     add_out_arguments,
     check_out_files,
@@ -61,6 +68,10 @@ def add_matchmake_command(sub) -> None:
     mm.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT_S, metavar="S",
                     help="stop the optimal allocation after S seconds with the best found "
                          f"(default {DEFAULT_TIME_LIMIT_S:g})")
+    mm.add_argument("--lang", choices=LANGUAGES, default="en",
+                    help="language of the firms' reports (default en)")
+    mm.add_argument("--no-firm-reports", dest="firm_reports", action="store_false",
+                    help="skip the page per firm (<out>_reports/), e.g. for a group of thousands")
     mm.set_defaults(handler=cmd_matchmake)
 
 
@@ -74,6 +85,24 @@ def output_paths(out: Path) -> dict[str, Path]:
             "firms": stem.with_name(stem.name + "_firms.csv"),
             "services": stem.with_name(stem.name + "_services.csv"),
             "summary": stem.with_suffix(".md")}
+
+
+def reports_folder(out: Path) -> Path:
+    """The folder of the firms' reports: ``<out stem>_reports`` beside the exchanges table."""
+    stem = out.with_suffix("") if out.suffix else out
+    return stem.with_name(stem.name + "_reports")
+
+
+def page_paths(out: Path, firms) -> dict[str, Path]:
+    """The index and each firm's page (by what each holds, for the ``--out`` checks)."""
+    from analysis.firm_report import FIRMS_FOLDER, INDEX
+    from simulation.io.cells import safe_file_names
+
+    folder = reports_folder(out)
+    paths = {"index of the firm reports": folder / INDEX}
+    for firm, name in zip(firms, safe_file_names(firms, ".html")):
+        paths[f"report of firm {firm}"] = folder / FIRMS_FOLDER / name
+    return paths
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -109,6 +138,9 @@ def cmd_matchmake(args: argparse.Namespace) -> int:
     inputs += scenario_files(scenario) if scenario else []
     check_out_files({OUTPUT_ROLES[k]: p for k, p in paths.items()}, inputs, force=args.force)
     profiles = read_profiles(args.firms, catalogue)
+    pages = page_paths(out_path(args.out), profiles.firm) if args.firm_reports else {}
+    if pages:
+        check_out_files(pages, inputs, force=args.force)
     setting = matching_setting(catalogue, scenario)
     matches = find_matches(profiles, setting, args.radius)
     if args.optimal:
@@ -121,8 +153,18 @@ def cmd_matchmake(args: argparse.Namespace) -> int:
     if services is not None:
         files[paths["services"]] = lambda p: write_csv(services, p)
     files[paths["summary"]] = lambda p: p.write_text(summary, encoding="utf-8")
+    if pages:
+        from analysis.firm_report import OutputNames, firm_pages
+        from analysis.i18n import Texts
+        from simulation.io.cells import display_path
+
+        names = OutputNames(profiles=display_path(args.firms), exchanges=paths["exchanges"].name,
+                            summary=paths["summary"].name, services=paths["services"].name)
+        folder = reports_folder(out_path(args.out))
+        for name, html in firm_pages(matches, exchanges, firms, services, Texts(args.lang), names).items():
+            files[folder / name] = lambda p, html=html: p.write_text(html, encoding="utf-8")
     write_files_atomically(files)
-    written = list(files)
+    written = [p for p in files if p.suffix != ".html"] + ([reports_folder(paths["exchanges"])] if pages else [])
     print(f"matched {len(profiles)} firms ({profiles.rows} flows) in {seconds:.2f} s: "
           f"{len(matches)} exchanges with a positive yearly surplus"
           + (f", best {exchanges.supplier[0]} -> {exchanges.buyer[0]} ({exchanges.residue[0]}, "
