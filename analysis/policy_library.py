@@ -140,8 +140,9 @@ def differences(runs: pd.DataFrame, baseline: str, pairs: list[tuple[str, str]] 
 
 def _questions(path: Path) -> str:
     """The policy question(s) of a scenario: the sentences of its description ending with '?'."""
+    from simulation.inputs.localised import in_language
     from simulation.inputs.strict_yaml import load_yaml
-    text = " ".join(str(load_yaml(path).get("description", "")).split())
+    text = " ".join(in_language(load_yaml(path).get("description"), "en").split())
     return " ".join(re.findall(r"[^.?!]*\?", text)).strip()
 
 

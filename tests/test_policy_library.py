@@ -23,9 +23,10 @@ def test_library_has_at_least_six_one_lever_variants_of_the_baseline():
             STRICT, WEAK} <= names
     for path in paths:
         doc = yaml.safe_load(path.read_text())
-        assert set(doc) <= {"name", "description", "base", "policy"}, path.name
+        assert set(doc) <= {"name", "title", "description", "base", "policy"}, path.name
         assert set(doc["policy"]) in LEVERS, (path.name, set(doc["policy"]))
-        assert "?" in doc["description"], f"{path.name}: the description should state its policy question"
+        for lang in ("en", "it"):
+            assert "?" in doc["description"][lang], f"{path.name}: the description should state its policy question"
 
 
 def test_strict_and_weak_enforcement_share_their_commitments():

@@ -128,13 +128,17 @@ def _missing_file_problems(merged: dict, path: Path, file: str) -> list[Problem]
 
 
 BASE_KEY = "base"
+# What a base says of itself and a variant does not inherit: its title and description would
+# present the variant as the base (and a variant's partial title would mix with the base's by language).
+OWN_KEYS = ("title", "description")
 
 
 def with_base(raw: dict, path: Path, chain: tuple[Path, ...] = ()) -> dict:
     """``raw`` merged over the scenario its ``base`` key names (recursively); ``raw`` if it names none.
 
     The base's own file paths (catalogue, GeoJSON) are rewritten to stay relative to the base's
-    folder. A missing or unreadable base, a base that leads back to a file already in the chain,
+    folder. The base's :data:`OWN_KEYS` are dropped: a variant is shown by its own title (or its
+    name). A missing or unreadable base, a base that leads back to a file already in the chain,
     and a variant without its own ``name`` (its runs would pass for the base's) are input errors.
     """
     if BASE_KEY not in raw:
@@ -159,6 +163,7 @@ def with_base(raw: dict, path: Path, chain: tuple[Path, ...] = ()) -> dict:
         raise InputError.single(base_path, "", "a scenario must be a mapping of keys (name, seed, years, ...)",
                                 "start from scenarios/formigine_baseline.yaml")
     base = _relative_to(with_base(base, base_path, chain), base_path.parent, path.parent)
+    base = {k: v for k, v in base.items() if k not in OWN_KEYS}
     return deep_merge(base, {k: v for k, v in raw.items() if k != BASE_KEY})
 
 

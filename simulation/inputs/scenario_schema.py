@@ -29,6 +29,7 @@ from simulation.inputs.bounds import (
     MAX_PLOTS,
     MAX_WEIGHT,
 )
+from simulation.inputs.localised import Localised, no_text
 from simulation.inputs.policy_schema import Policy
 from simulation.inputs.schema_base import (
     FolderName,
@@ -355,10 +356,16 @@ class Behaviour(StrictModel):
 
 
 class Scenario(StrictModel):
-    """A whole scenario, after merging over the defaults."""
+    """A whole scenario, after merging over the defaults.
+
+    ``name`` is the id (output folders, manifests, the reports' appendix); ``title`` and
+    ``description`` are what a reader sees, in each report language (:mod:`simulation.inputs.localised`).
+    A scenario without a title is shown by its name.
+    """
 
     name: FolderName
-    description: str = ""
+    title: Localised | None = None
+    description: Localised = Field(default_factory=no_text)
     seed: int = Field(ge=0)
     years: Years
     catalogue: CatalogueRef = Field(default_factory=CatalogueRef)

@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError, model_validator
 from simulation.indicators import INDICATORS
 from simulation.inputs.bounds import experiment_size_problem
 from simulation.inputs.errors import InputError, Problem, did_you_mean, not_a_file
+from simulation.inputs.localised import Localised, no_text
 from simulation.inputs.scenario import LoadedScenario, load_scenario, validate_scenario_data, with_overrides
 from simulation.inputs.schema_base import FolderName, StrictModel, problems_from_validation_error, user_error
 from simulation.inputs.strict_yaml import load_yaml
@@ -45,7 +46,8 @@ class Experiment(StrictModel):
     """An experiment file, as written (paths relative to it)."""
 
     name: FolderName
-    description: str = ""
+    title: Localised | None = Field(None, description="what the reports call the experiment; default its name")
+    description: Localised = Field(default_factory=no_text)
     scenario: str = Field(min_length=1, description="base scenario file, relative to the experiment file")
     replicates: int = Field(ge=1, le=10_000)
     seed: int = Field(ge=0, description="root of the replicate seeds and of the design's sample")
