@@ -141,7 +141,9 @@ def _grids(result: Comparison) -> dict[str, dict[str, dict]]:
 
 
 def figures(result: Comparison, texts: Texts) -> list[CaptionedFigure]:
-    """Every figure the inputs allow, in report order, with captions in the language of ``texts``."""
+    """Every figure the inputs allow, in report order, with captions in the language of ``texts``
+    and the scenarios and experiments named by their titles in it."""
+    texts = texts.named(result.inputs.titles, result.inputs.experiment_titles)
     out = []
     year = result.final_year
     if result.scenarios:

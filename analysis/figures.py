@@ -61,7 +61,9 @@ def scenario_colours(scenarios: Sequence[str]) -> dict[str, tuple]:
 
 
 def _legend_name(scenario: str, baseline: str, texts: Texts) -> str:
-    return texts("baseline_tag", name=scenario) if scenario == baseline else scenario
+    """A scenario as the legends show it: its title, the baseline tagged as such."""
+    title = texts.scenario(scenario)
+    return texts("baseline_tag", name=title) if scenario == baseline else title
 
 
 def _legend(fig: Figure, handles: list, labels: list[str] | None = None) -> None:
@@ -105,7 +107,7 @@ class _TickFormatter(Formatter):
 
 
 def _value_formatter(indicator: str, texts: Texts) -> Formatter:
-    return _TickFormatter(texts, 100.0, " %") if indicator in SHARES else _TickFormatter(texts)
+    return _TickFormatter(texts, 100.0, "%") if indicator in SHARES else _TickFormatter(texts)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -264,15 +266,16 @@ def dose_response(summary: pd.DataFrame, levels: dict[str, dict], indicators: Se
                 ax.set_xticks(sorted(set(x for x in map(position, values))))
             else:
                 ax.set_xticks(range(len(order)), [str(v) for v in order])
-            ax.set_xlabel(lever.rsplit(".", 1)[-1], fontsize="small")
+            ax.set_xlabel(texts.parameter(lever), fontsize="small")
         for ax in axes[len(shown):]:
             ax.set_visible(False)
         handles = [Line2D([], [], color=c, marker="o", lw=1.8, label=k) for c, k in zip(colours, lines) if k]
         if baseline in levels:
             handles.append(Line2D([], [], color=BASELINE_COLOUR, lw=1, ls="--",
-                                  label=texts("dose_baseline", name=baseline)))
+                                  label=texts("dose_baseline", name=texts.scenario(baseline))))
         _legend(fig, handles)
-        title = texts("dose_title", year=year, lever=lever) + (f"\n{texts('dose_filled')}" if verdicts else "")
+        title = texts("dose_title", year=year, lever=texts.parameter(lever))
+        title += f"\n{texts('dose_filled')}" if verdicts else ""
         fig.suptitle("\n".join(_wrap(line, int(11 * fig.get_figwidth())) for line in title.split("\n")),
                      fontsize="large")
     return fig
@@ -565,7 +568,8 @@ def sensitivity_bars(indices: pd.DataFrame, sweep: str, texts: Texts) -> Figure:
     data = indices.dropna(subset=shown, how="all")
     outcomes = list(dict.fromkeys(data.outcome))
     parameters = list(dict.fromkeys(data.parameter))
-    short = {p: ".".join(p.split(".")[-2:]) for p in parameters}
+    short = {p: texts.parameter(p) if f"parameter:{p}" in texts else ".".join(p.split(".")[-2:])
+             for p in parameters}
     height = 0.28 * len(parameters) * len(shown) + 0.7
     fig = Figure(figsize=(11, height * -(-len(outcomes) // 2) + 0.9), layout="constrained")
     colours = sns.color_palette("colorblind", len(shown))
@@ -589,7 +593,7 @@ def sensitivity_bars(indices: pd.DataFrame, sweep: str, texts: Texts) -> Figure:
         for ax in axes[len(outcomes):]:
             ax.set_visible(False)
         _legend(fig, *axes[0].get_legend_handles_labels())
-        fig.suptitle(texts("sensitivity_title", sweep=sweep), fontsize="large")
+        fig.suptitle(texts("sensitivity_title", sweep=texts.experiment(sweep)), fontsize="large")
     return fig
 
 

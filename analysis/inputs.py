@@ -6,7 +6,10 @@
 (a sweep's names an ``experiment``). Run folders of the same scenario name are replicates of that
 scenario. Each point of a grid sweep is a scenario of its own, named
 ``<experiment>/<parameter>=<value>``. A sampled sweep (Sobol', Morris, Latin hypercube) has too
-many points to compare one by one: it contributes its sensitivity indices. Runs are identified by
+many points to compare one by one: it contributes its sensitivity indices. What a reader sees of
+each scenario is its title, in each report language (:attr:`ComparisonInputs.titles`): the
+scenario file's ``title``, its name without one; a grid point's is
+``<experiment title>: <lever label> = <value>``. Runs are identified by
 ``(scenario, seed)``, so that scenarios can be paired with the baseline on their seeds.
 
 Everything a comparison could silently get wrong is refused as an input error: a folder that
@@ -26,14 +29,16 @@ from typing import Any
 import pandas as pd
 
 from analysis.families import indicators_in
+from analysis.i18n import Texts
 from analysis.run_folder import RunFolder, load_run
 from analysis.sweep_results import load_sweep
 from simulation.inputs.errors import InputError
+from simulation.inputs.localised import LANGUAGES, in_language
 from simulation.world import set_fields
 
 FOLDER_FIX = "give folders written by 'ecodistrict run' or 'ecodistrict sweep'"
 # Settings that may differ between replicates of one scenario without making them different scenarios.
-REPLICATE_KEYS = ("seed", "description")
+REPLICATE_KEYS = ("seed", "title", "description")
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +50,15 @@ class ComparisonInputs:
     indicators: pd.DataFrame                   # one row per run and year: scenario, seed, year, indicators
     indicator_names: list[str]
     definitions: dict[str, dict]               # scenario -> resolved settings, in the order first given
-    descriptions: dict[str, str]
+    descriptions: dict[str, Any]               # scenario -> {lang: text} (or a plain text, from older runs)
     runs: dict[tuple[str, int], RunFolder]     # run folders (not sweeps): for the map and residue fates
     provenance: pd.DataFrame                   # one row per folder: folder, kind, scenario, seeds, versions
     sensitivity: dict[str, pd.DataFrame]       # sampled sweep name -> its sensitivity.csv
     notes: list[tuple[str, dict]]              # warnings for the reader, as (text key, values)
     # grid sweep point -> (experiment, {dotted parameter: level}): for the dose-response chart
     levels: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)            # scenario -> {lang: title}
+    experiment_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # sweep -> {lang: title}
 
     @property
     def scenarios(self) -> list[str]:
@@ -65,7 +72,9 @@ class _Part:
     folder: Path
     table: pd.DataFrame | None = None
     definitions: dict[str, dict] = field(default_factory=dict)
-    descriptions: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, Any] = field(default_factory=dict)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    experiment_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     run: RunFolder | None = None
     sensitivity: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[tuple[str, dict]] = field(default_factory=list)
@@ -118,6 +127,7 @@ def _read_run(path: Path) -> _Part:
     return _Part(folder=path, run=run, table=run.indicators.assign(scenario=name, seed=seed),
                  definitions={name: {k: v for k, v in scenario.items() if k not in REPLICATE_KEYS}},
                  descriptions={name: scenario.get("description", "")},
+                 titles={name: _titles(scenario.get("title"), name)},
                  provenance=_provenance(path, "run", name, [seed], run.manifest))
 
 
@@ -129,11 +139,26 @@ def _point_label(experiment: str, point: dict[str, Any]) -> str:
     return f"{experiment}/" + ",".join(f"{n}={v}" for n, v in zip(names, values))
 
 
+def _titles(title: Any, default: str) -> dict[str, str]:
+    """``{lang: title}`` from a manifest's title (a mapping, a plain text, or none: ``default``)."""
+    return {lang: in_language(title, lang, default=default) for lang in LANGUAGES}
+
+
+def _point_titles(experiment: dict[str, str], point: dict[str, Any]) -> dict[str, str]:
+    """``Landfill tax grid: landfill tax on non-hazardous waste (EUR/t) = 12`` in each language."""
+    out = {}
+    for lang in LANGUAGES:
+        texts = Texts(lang)
+        levels = ", ".join(f"{texts.parameter(p)} = {texts.level(v)}" for p, v in point.items())
+        out[lang] = f"{experiment[lang]}: {levels}"
+    return out
+
+
 def _read_sweep(path: Path, manifest: dict) -> _Part:
     experiment = manifest.get("experiment") or {}
     name = experiment.get("name", path.name)
     tidy = load_sweep(path)
-    part = _Part(folder=path)
+    part = _Part(folder=path, experiment_titles={name: _titles(experiment.get("title"), name)})
     finished, planned = tidy.run.nunique(), manifest.get("runs", 0)
     log.info("%s: sweep folder of experiment %s, %d of %d runs finished", path, name, finished, planned)
     if finished < planned:
@@ -158,6 +183,7 @@ def _read_sweep(path: Path, manifest: dict) -> _Part:
         part.definitions[label] = {**set_fields(base, point), "name": label, "years": years}
         part.levels[label] = (name, dict(point))
         part.descriptions[label] = experiment.get("description", "")
+        part.titles[label] = _point_titles(part.experiment_titles[name], point)
     part.table = tidy.assign(scenario=tidy.point.map(labels))
     part.provenance = _provenance(path, "sweep", ", ".join(labels.values()), seeds, manifest)
     return part
@@ -166,7 +192,9 @@ def _read_sweep(path: Path, manifest: dict) -> _Part:
 def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
     """Read every folder and check that together they make a comparison; raise InputError if not."""
     definitions: dict[str, dict] = {}
-    descriptions: dict[str, str] = {}
+    descriptions: dict[str, Any] = {}
+    titles: dict[str, dict[str, str]] = {}
+    experiment_titles: dict[str, dict[str, str]] = {}
     sources: dict[str, Path] = {}
     seen: dict[tuple[str, int], Path] = {}
     frames, runs, rows, notes, sensitivity, levels = [], {}, [], [], {}, {}
@@ -183,6 +211,7 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
                                         "own name")
             definitions.setdefault(scenario, settings)
             descriptions.setdefault(scenario, part.descriptions[scenario])
+            titles.setdefault(scenario, part.titles.get(scenario) or _titles(None, scenario))
             sources.setdefault(scenario, path)
         if part.table is not None:
             for scenario, seed in part.table[["scenario", "seed"]].drop_duplicates().itertuples(index=False):
@@ -198,6 +227,8 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
         notes += part.notes
         sensitivity.update(part.sensitivity)
         levels.update(part.levels)
+        for name, title in part.experiment_titles.items():
+            experiment_titles.setdefault(name, title)
     if not frames and not sensitivity:
         raise InputError.single("command line", "DIR", "no run to compare and no sensitivity indices", FOLDER_FIX)
     indicators = _common_indicators(frames, rows)
@@ -207,7 +238,8 @@ def load_inputs(paths: list[str | Path]) -> ComparisonInputs:
         indicators=tidy[["scenario", "seed", "year", *indicators]].sort_values(["scenario", "seed", "year"],
                                                                                ignore_index=True),
         indicator_names=indicators, definitions=definitions, descriptions=descriptions, runs=runs,
-        provenance=pd.DataFrame(rows), sensitivity=sensitivity, notes=notes, levels=levels)
+        provenance=pd.DataFrame(rows), sensitivity=sensitivity, notes=notes, levels=levels, titles=titles,
+        experiment_titles=experiment_titles)
 
 
 def _common_indicators(frames: list[pd.DataFrame], rows: list[dict]) -> list[str]:

@@ -33,6 +33,7 @@ from analysis.statistics import (
     TOO_FEW,
     reading,
 )
+from simulation.inputs.localised import in_language
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
@@ -79,8 +80,10 @@ def render_report(result, images: Sequence[tuple[str, str, bytes]], texts) -> st
     Council first: the plain-words summary (how to read it, then what changes, by how much and how
     sure, for the headline indicators), then the figures and what each scenario changes; the
     technical tables (p-values, effect sizes, the bootstrap interval), the method and the
-    provenance are an appendix at the end.
+    provenance are an appendix at the end. Scenarios are named by their titles in the language of
+    ``texts`` (their ids are in the appendix and the provenance).
     """
+    texts = titled(result, texts)
     year = result.final_year
     parts = [_header(result, texts), _warnings(result, texts)]
     if len(result.scenarios) > 1:
@@ -103,9 +106,18 @@ def render_report(result, images: Sequence[tuple[str, str, bytes]], texts) -> st
             + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
 
 
+def titled(result, texts):
+    """``texts`` showing the scenarios and experiments of ``result`` by their titles."""
+    return texts.named(result.inputs.titles, result.inputs.experiment_titles)
+
+
 def _title(result, texts) -> str:
-    names = result.scenarios or list(result.inputs.sensitivity)
+    names = [texts.scenario(s) for s in result.scenarios] or [texts.experiment(s) for s in result.inputs.sensitivity]
     return texts("report_title", scenarios=", ".join(names))
+
+
+def _description(result, scenario: str, texts) -> str:
+    return in_language(result.inputs.descriptions.get(scenario), texts.lang)
 
 
 def _header(result, texts) -> str:
@@ -116,15 +128,25 @@ def _header(result, texts) -> str:
     replicates = (texts("replicates_each", n=counts[0]) if len(set(counts)) == 1
                   else texts("replicates_range", low=min(counts), high=max(counts)))
     subtitle = texts("subtitle", first=int(table.year.min()), last=int(table.year.max()), replicates=replicates,
-                     baseline=result.baseline)
+                     baseline=texts.scenario(result.baseline))
     return f"<h1>{_e(_title(result, texts))}</h1>\n<p class='subtitle'>{_e(subtitle)}</p>"
 
 
 def _warnings(result, texts) -> str:
     if not result.warnings:
         return ""
-    items = "".join(f"<li>{_e(texts(key, **values))}</li>" for key, values in result.warnings)
+    items = "".join(f"<li>{_e(texts(key, **_titled_values(values, texts)))}</li>" for key, values in result.warnings)
     return f"<div class='warnings'><strong>{_e(texts('warnings'))}</strong><ul>{items}</ul></div>"
+
+
+def _titled_values(values: dict, texts) -> dict:
+    """A warning's values with the scenario (``name``, ``baseline``) or sweep (``name``) shown by its title."""
+    out = dict(values)
+    for key in ("name", "baseline"):
+        if key in out:
+            name = out[key]
+            out[key] = texts.scenario(name) if texts.scenario(name) != name else texts.experiment(name)
+    return out
 
 
 def _final(frame: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -139,6 +161,8 @@ def _signed(texts, value: float, unit: str, digits: int = 1) -> str:
     """
     while digits < 6 and value != 0 and round(value, digits) == 0:
         digits += 1
+    if unit == "%":
+        return texts.percent(value / 100, digits, sign=True)
     return texts.number(value, digits, sign=True) + unit
 
 
@@ -156,7 +180,7 @@ def summary_cells(row, share: bool, texts) -> dict[str, str]:
     if share:
         scale, unit = 100.0, texts("pp")
     elif abs(row.baseline_mean) > 0:
-        scale, unit = 100 / abs(row.baseline_mean), " %"
+        scale, unit = 100 / abs(row.baseline_mean), "%"
     else:
         scale, unit = 1.0, ""
     if key == TOO_FEW or not math.isfinite(row.ci_low):
@@ -205,8 +229,10 @@ def _summary(result, texts) -> str:
         tally = rows.verdict.value_counts()
         count = texts("summary_count", total=len(rows), year=year, higher=tally.get(HIGHER, 0),
                       lower=tally.get(LOWER, 0), same=tally.get(SAME, 0) + tally.get(TOO_FEW, 0))
-        description = result.inputs.descriptions.get(scenario, "")
-        out.append(f"<h3>{_e(texts('summary_scenario', name=scenario, baseline=result.baseline, year=year))}</h3>"
+        description = _description(result, scenario, texts)
+        heading = texts("summary_scenario", name=texts.scenario(scenario), baseline=texts.scenario(result.baseline),
+                        year=year)
+        out.append(f"<h3>{_e(heading)}</h3>"
                    f"<p class='small'>{_e(texts('summary_what', what=what or texts('definition_same')))}"
                    f"{' ' + _e(description) if description else ''}</p>"
                    f"<p class='lead'>{_e(_lead(said, texts))}</p>"
@@ -240,7 +266,8 @@ def _family_rows(indicators: Sequence[str]):
 def _values_table(result, texts) -> str:
     year = result.final_year
     stats = _final(result.summary, year).set_index(["scenario", "indicator"])
-    head = "".join(f"<th>{_e(s)}<br><span class='small'>n = {len(result.seeds(s))}</span></th>"
+    head = "".join(f"<th>{_e(texts.scenario(s))}<br><span class='small'><code>{_e(s)}</code>, "
+                   f"n = {len(result.seeds(s))}</span></th>"
                    for s in result.scenarios)
     body = []
     for family, indicators in _family_rows(result.inputs.indicator_names):
@@ -282,8 +309,7 @@ def _differences_table(result, scenario: str, texts) -> str:
                 else f"{texts.quantity(low, sign=True, like=r.mean_difference)} … "
                      f"{texts.quantity(high, sign=True, like=r.mean_difference)}"))
                 for low, high in ((r.ci_low, r.ci_high), (r.boot_low, r.boot_high)))
-            relative = texts.number(100 * r.relative_difference, 1, sign=True) + " %" \
-                if math.isfinite(r.relative_difference) else "–"
+            relative = texts.percent(r.relative_difference, 1, sign=True)
             cells = [texts.label(indicator), str(r.n_pairs), difference, interval, relative,
                      texts.number(r.p_value, 3), texts.number(r.effect_size_dz, 2)]
             body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells)
@@ -291,7 +317,8 @@ def _differences_table(result, scenario: str, texts) -> str:
                         + f"<td class='small'>{_e(boot)}</td></tr>")
     head = "".join(f"<th>{_e(texts(c))}</th>" for c in columns)
     title = texts("table_differences", year=year)
-    return (f"<h3>{_e(scenario)} − {_e(result.baseline)}: {_e(title)}</h3>\n"
+    return (f"<h3>{_e(texts.scenario(scenario))} − {_e(texts.scenario(result.baseline))}: {_e(title)} "
+            f"<span class='small'>(<code>{_e(scenario)}</code> − <code>{_e(result.baseline)}</code>)</span></h3>\n"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
@@ -313,8 +340,8 @@ def _definitions(result, texts) -> str:
     out = [f"<h2>{_e(texts('definitions'))}</h2>"]
     base = result.inputs.definitions[result.baseline]
     for scenario in result.scenarios:
-        description = result.inputs.descriptions.get(scenario, "")
-        out.append(f"<h3>{_e(scenario)}</h3><p>{_e(description)}</p>")
+        description = _description(result, scenario, texts)
+        out.append(f"<h3>{_e(texts.scenario(scenario))}</h3><p>{_e(description)}</p>")
         if scenario == result.baseline:
             out.append(f"<p class='small'>{_e(texts('definition_baseline'))}</p>")
             continue

@@ -101,6 +101,16 @@ def test_the_report_speaks_the_language_asked(reports):
     assert "<html lang='en'>" in english and "<html lang='it'>" in italian
     assert "Summary" in english and "Landfill diversion rate" in english and "Sintesi" not in english
     assert "Sintesi" in italian and "Residui sottratti alla discarica" in italian and "Summary" not in italian
+    # Scenarios are named by their titles in the report's language, with their descriptions in it.
+    assert "<h1>Scenario comparison: Formigine baseline, Higher landfill tax, Facilitator platform</h1>" in english
+    assert ("<h1>Confronto tra scenari: Formigine, scenario di riferimento, Tributo di discarica più alto, "
+            "Piattaforma di facilitazione</h1>") in italian
+    assert "<h3>Higher landfill tax compared with Formigine baseline, in 2030</h3>" in english
+    assert "<h3>Tributo di discarica più alto rispetto a Formigine, scenario di riferimento, nel 2030</h3>" in italian
+    assert "Higher landfill tax" not in italian and "Does making disposal dearer" not in italian
+    assert "Rendere lo smaltimento più caro" in italian and "Does making disposal dearer" in english
+    for html in (english, italian):  # the ids stay in the appendix
+        assert "<code>landfill_tax_high</code>" in html[html.index("id='appendix'"):]
     # The figures are drawn again in each language, not copied.
     assert (reports["en"] / "figures/trajectories.png").read_bytes() != \
         (reports["it"] / "figures/trajectories.png").read_bytes()
@@ -330,6 +340,9 @@ def test_a_grid_sweep_compares_its_points_paired_on_their_seeds(runs, tmp_path):
         "trajectories"]  # no run folders: no map, no fates
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "policy.landfill_tax.nonhazardous_eur_per_t" in html  # what the point changes
+    # An experiment without a title: its name, then the lever's label and level.
+    assert ("<h3>tiny_grid: landfill tax on non-hazardous waste (EUR/t) = 40 compared with "
+            "tiny_grid: landfill tax on non-hazardous waste (EUR/t) = 12, in 2028</h3>") in html
 
     with pytest.raises(InputError, match="covers 2026-2030 but"):
         compare([sweep, runs[0]])  # three simulated years against five
@@ -379,5 +392,9 @@ def test_the_landfill_tax_grid_gets_a_dose_response_chart(tmp_path):
     out = write_comparison(result, tmp_path / "report", lang="it")
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<figure id='dose_response_landfill_tax_grid'>" in html
+    assert ("<h3>Livelli del tributo di discarica: tributo di discarica sui rifiuti non pericolosi (EUR/t) = 80 "
+            "rispetto a Livelli del tributo di discarica: tributo di discarica sui rifiuti non pericolosi (EUR/t) "
+            "= 12, nel 2029</h3>") in html
+    assert "nonhazardous_eur_per_t=80" not in html[:html.index("id='appendix'")]  # ids only in the appendix
     assert html.index("id='summary'") < html.index("<figure id='dose_response_landfill_tax_grid'>") < html.index(
         "id='appendix'")

@@ -92,3 +92,14 @@ def test_in_language_reads_old_manifests():
     assert in_language("an old plain description", "it") == "an old plain description"
     assert in_language(None, "it", default="landfill_tax_high") == "landfill_tax_high"
     assert in_language({"en": "Higher landfill tax", "it": ""}, "it") == "Higher landfill tax"
+
+
+def test_the_live_view_shows_the_english_title_and_description():
+    from types import SimpleNamespace
+
+    from simulation.view.components import scenario_text, scenario_title
+    scenario = load_scenario(ROOT / "scenarios" / "landfill_tax_high.yaml").scenario
+    assert scenario_title(scenario) == "Higher landfill tax"
+    text = scenario_text(SimpleNamespace(scenario=scenario))
+    assert "Higher landfill tax" in text and "<code>landfill_tax_high</code>" in text
+    assert "Does making disposal dearer" in text

@@ -21,7 +21,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 
 from simulation.model import EcoDistrictModel  # noqa: E402
 from simulation.view import SCENARIO_VARIABLE  # noqa: E402
-from simulation.view.components import Details, DistrictMap, KpiCharts  # noqa: E402
+from simulation.view.components import Details, DistrictMap, KpiCharts, scenario_text, scenario_title  # noqa: E402
 from simulation.view.levers import lever_params  # noqa: E402
 
 PLAY_INTERVAL_MS = 500  # between two years when playing: time to read the map
@@ -60,7 +60,8 @@ def Page():
     first = solara.use_memo(lambda: LiveDistrict(scenario=path), [])
     model = solara.use_reactive(first)
     SolaraViz(model, components=[], model_params={"scenario": path, **lever_params(first.scenario)},
-              play_interval=PLAY_INTERVAL_MS, name=f"ecodistrict: {first.scenario.name}")
+              play_interval=PLAY_INTERVAL_MS, name=f"ecodistrict: {scenario_title(first.scenario)}")
+    solara.HTML(tag="div", unsafe_innerHTML=scenario_text(model.value))
     with solara.Columns([1, 1]):
         DistrictMap(model.value)
         KpiCharts(model.value)

@@ -17,6 +17,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from simulation.indicators import FAMILY_ORDER, REGISTRY
+from simulation.inputs.localised import in_language
 from simulation.view.figures import FAMILY_UNITS, TEXTS, Key, KpiChart, Links, district_figure, map_title
 
 
@@ -58,12 +59,25 @@ def policy_text(model) -> str:
     """The levers the running model was built with, in words (HTML): what Reset rebuilt."""
     p = model.scenario.policy
     tax = p.landfill_tax
-    return (f"<b>Levers of this run</b> ({_e(model.scenario.name)}, seed {model.seed_used}): "
+    return (f"<b>Levers of this run</b> ({_e(scenario_title(model.scenario))}, seed {model.seed_used}): "
             f"landfill tax inert {_number(tax.inert_eur_per_t, 2)} EUR/t, "
             f"non-hazardous {_number(tax.nonhazardous_eur_per_t, 2)} EUR/t; "
             f"virgin levy {_number(p.virgin_levy.eur_per_t, 2)} EUR/t; "
             f"exchange subsidy {_number(p.exchange_subsidy.eur_per_t, 2)} EUR/t; "
             f"facilitator {'on' if p.facilitator.enabled else 'off'}; admission rule {_e(p.admission.rule)}.")
+
+
+def scenario_title(scenario) -> str:
+    """What the page calls the scenario: its English title (the view speaks English), else its name."""
+    return in_language(scenario.title, TEXTS.lang, default=scenario.name)
+
+
+def scenario_text(model) -> str:
+    """The scenario's title, its id and its description (HTML), above the map."""
+    s = model.scenario
+    description = in_language(s.description, TEXTS.lang)
+    return (f"<h2 style='margin:0'>{_e(scenario_title(s))}</h2><p style='margin:2px 0 8px;color:#555'>"
+            f"<code>{_e(s.name)}</code>{' — ' + _e(description) if description else ''}</p>")
 
 
 def firm_label(model, firm) -> str:
