@@ -102,11 +102,12 @@ def test_the_report_speaks_the_language_asked(reports):
     assert "Summary" in english and "Landfill diversion rate" in english and "Sintesi" not in english
     assert "Sintesi" in italian and "Residui sottratti alla discarica" in italian and "Summary" not in italian
     # Scenarios are named by their titles in the report's language, with their descriptions in it.
-    assert "<h1>Scenario comparison: Formigine baseline, Higher landfill tax, Facilitator platform</h1>" in english
-    assert ("<h1>Confronto tra scenari: Formigine, scenario di riferimento, Tributo di discarica più alto, "
+    assert ("<h1>Scenario comparison: Formigine under current rules, Higher landfill tax, Facilitator platform"
+            "</h1>") in english
+    assert ("<h1>Confronto tra scenari: Formigine, regole attuali, Tributo di discarica più alto, "
             "Piattaforma di facilitazione</h1>") in italian
-    assert "<h3>Higher landfill tax compared with Formigine baseline, in 2030</h3>" in english
-    assert "<h3>Tributo di discarica più alto rispetto a Formigine, scenario di riferimento, nel 2030</h3>" in italian
+    assert "<h3>Higher landfill tax compared with Formigine under current rules, in 2030</h3>" in english
+    assert "<h3>Tributo di discarica più alto rispetto a Formigine, regole attuali, nel 2030</h3>" in italian
     assert "Higher landfill tax" not in italian and "Does making disposal dearer" not in italian
     assert "Rendere lo smaltimento più caro" in italian and "Does making disposal dearer" in english
     for html in (english, italian):  # the ids stay in the appendix
