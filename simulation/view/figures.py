@@ -90,9 +90,61 @@ def map_title(model) -> str:
             f"{len(plots)} plots" + (f"; exchanges and services of {model.year - 1}" if done else ""))
 
 
+@dataclass(frozen=True)
+class MapService:
+    """One shared service as the map draws it: ``colour`` index, service kind id, hub (m) when it is
+    pipe-bound with a known hub (None: district-wide), member firms' unique_ids."""
+
+    colour: int
+    kind: str
+    hub_m: np.ndarray | None
+    members: list[int]
+
+
+@dataclass(frozen=True)
+class DistrictState:
+    """What the district map draws, from a running model (:meth:`of_model`) or a stored run
+    folder (:func:`simulation.view.stored.district_state`): plots, firms, a year's exchanges and
+    services."""
+
+    x_m: np.ndarray           # plot centres and areas
+    y_m: np.ndarray
+    area_m2: np.ndarray
+    colours: dict[str, str]   # sector group -> fill, stable over a run
+    group_of_plot: dict[int, str]  # occupied plot index -> sector group of its firm
+    where: dict[int, tuple[float, float]]  # present firm's unique_id -> position (m)
+    supplier: np.ndarray      # the exchanges drawn: firm unique_ids, resource family, quantity a year, unit
+    buyer: np.ndarray
+    family: np.ndarray
+    quantity: np.ndarray
+    unit: np.ndarray
+    services: list[MapService]
+
+    @classmethod
+    def of_model(cls, model) -> DistrictState:
+        plots, cat = model.plots, model.catalogue
+        firms = model.firms()
+        links = Links.of(model)
+        kinds = model.services.kinds
+        services = []
+        for service in model.services.active():
+            kind = kinds[service.kind]
+            hub = service.hub_km * 1000.0 if kind.pipe_bound and np.isfinite(service.hub_km).all() else None
+            services.append(MapService(service.kind, kind.id, hub, service.members.tolist()))
+        return cls(plots.x_m, plots.y_m, plots.area_m2, sector_colours(model),
+                   {f.plot: cat.archetypes[cat.archetype_ids[f.archetype]].sector_group for f in firms},
+                   firm_positions(model), links.supplier, links.buyer, cat.family[links.resource], links.quantity,
+                   cat.unit[links.resource], services)
+
+
 def district_figure(model) -> tuple[Figure, list[Key]]:
-    """The district now, and its legend: plots by the sector of their firm (grey: free), firms as
-    dots, the last year's exchanges as lines whose width is proportional to the quantity delivered,
+    """The district now, and its legend (:func:`draw_district` of the model's present state)."""
+    return draw_district(DistrictState.of_model(model))
+
+
+def draw_district(state: DistrictState) -> tuple[Figure, list[Key]]:
+    """The district, and its legend: plots by the sector of their firm (grey: free), firms as
+    dots, the year's exchanges as lines whose width is proportional to the quantity delivered,
     and shared utilities as a star at their hub with dashed spokes to their members.
 
     Widths are proportional within each resource family, against a round reference quantity
@@ -100,29 +152,26 @@ def district_figure(model) -> tuple[Figure, list[Key]]:
     shows; accessory services (canteen, patrols), which serve firms anywhere, are listed in the
     legend with their member counts rather than drawn.
     """
-    plots, cat = model.plots, model.catalogue
-    firms = model.firms()
-    colours = sector_colours(model)
-    group_of_plot = {f.plot: cat.archetypes[cat.archetype_ids[f.archetype]].sector_group for f in firms}
-    where = firm_positions(model)
+    colours, group_of_plot, where = state.colours, state.group_of_plot, state.where
+    n_plots = len(state.x_m)
     fig = Figure(figsize=(6.4, 5.4), dpi=100)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
     ax.set_axis_off()
-    half = np.sqrt(plots.area_m2) / 2
+    half = np.sqrt(state.area_m2) / 2
     corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=float)
-    squares = np.stack([plots.x_m, plots.y_m], axis=1)[:, None, :] + half[:, None, None] * corners[None]
-    fills = [colours[group_of_plot[k]] if k in group_of_plot else FREE_PLOT for k in range(len(plots))]
+    squares = np.stack([state.x_m, state.y_m], axis=1)[:, None, :] + half[:, None, None] * corners[None]
+    fills = [colours[group_of_plot[k]] if k in group_of_plot else FREE_PLOT for k in range(n_plots)]
     ax.add_collection(PolyCollection(squares, facecolors=fills, edgecolors="white", linewidths=0.8))
     keys = [Key("box", colours[g], TEXTS.sector(g)) for g in sorted(set(group_of_plot.values()))]
     keys.append(Key("box", FREE_PLOT, TEXTS.sector("free")))
-    keys += _draw_services(ax, model, where)
-    keys += _draw_links(ax, model, where)
+    keys += _draw_services(ax, state)
+    keys += _draw_links(ax, state)
     if where:
         xy = np.array(list(where.values()))
         ax.scatter(xy[:, 0], xy[:, 1], s=14, color="black", zorder=4)
-    keys.append(Key("dot", "#000000", f"firm ({len(firms)})"))
-    x0, x1 = float((plots.x_m - half).min()), float((plots.x_m + half).max())
-    y0, y1 = float((plots.y_m - half).min()), float((plots.y_m + half).max())
+    keys.append(Key("dot", "#000000", f"firm ({len(where)})"))
+    x0, x1 = float((state.x_m - half).min()), float((state.x_m + half).max())
+    y0, y1 = float((state.y_m - half).min()), float((state.y_m + half).max())
     pad = 0.04 * max(x1 - x0, y1 - y0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - 2.5 * pad, y1 + pad)
@@ -132,42 +181,39 @@ def district_figure(model) -> tuple[Figure, list[Key]]:
     return fig, keys
 
 
-def _draw_links(ax, model, where: dict) -> list[Key]:
+def _draw_links(ax, state: DistrictState) -> list[Key]:
     """The year's exchanges between present firms; returns the legend entries of their widths."""
-    links = Links.of(model)
-    cat = model.catalogue
-    family = cat.family[links.resource]
-    keep = np.array([s in where and b in where for s, b in zip(links.supplier.tolist(), links.buyer.tolist())],
+    where = state.where
+    keep = np.array([s in where and b in where for s, b in zip(state.supplier.tolist(), state.buyer.tolist())],
                     dtype=bool)
     keys = []
     for fam, colour in FAMILY_COLOURS.items():
-        mine = keep & (family == fam)
+        mine = keep & (state.family == fam)
         if not mine.any():
             continue
-        reference = nice_ceiling(float(links.quantity[mine].max()))
-        start = np.array([where[s] for s in links.supplier[mine].tolist()])
-        end = np.array([where[b] for b in links.buyer[mine].tolist()])
-        widths = np.maximum(LINK_WIDTH_MAX * links.quantity[mine] / reference, LINK_WIDTH_MIN)
+        reference = nice_ceiling(float(state.quantity[mine].max()))
+        start = np.array([where[s] for s in state.supplier[mine].tolist()])
+        end = np.array([where[b] for b in state.buyer[mine].tolist()])
+        widths = np.maximum(LINK_WIDTH_MAX * state.quantity[mine] / reference, LINK_WIDTH_MIN)
         ax.add_collection(LineCollection(np.stack([start, end], axis=1), linewidths=widths, colors=[colour],
                                          alpha=0.6, capstyle="round", zorder=3))
-        unit = FAMILY_UNITS.get(fam, cat.unit[links.resource[mine][0]])
+        unit = FAMILY_UNITS.get(fam, state.unit[mine][0])
         keys += [Key("line", colour, f"{fam} exchange, {TEXTS.number(reference * share)} {unit}/yr",
                      width=LINK_WIDTH_MAX * share) for share in (1.0, 0.25)]
     return keys
 
 
-def _draw_services(ax, model, where: dict) -> list[Key]:
+def _draw_services(ax, state: DistrictState) -> list[Key]:
     """Shared utilities: a star at the hub, dashed spokes to each member; returns legend entries
     for every active service (accessory services with their member count)."""
     keys = []
-    kinds = model.services.kinds
-    for service in model.services.active():
-        kind = kinds[service.kind]
-        colour = SERVICE_COLOURS[service.kind % len(SERVICE_COLOURS)]
-        members = [where[m] for m in service.members.tolist() if m in where]
-        name = TEXTS.service(kind.id)
-        if kind.pipe_bound and np.isfinite(service.hub_km).all():
-            hub = service.hub_km * 1000.0
+    where = state.where
+    for service in state.services:
+        colour = SERVICE_COLOURS[service.colour % len(SERVICE_COLOURS)]
+        members = [where[m] for m in service.members if m in where]
+        name = TEXTS.service(service.kind)
+        if service.hub_m is not None:
+            hub = service.hub_m
             if members:
                 spokes = np.stack([np.broadcast_to(hub, (len(members), 2)), np.array(members)], axis=1)
                 ax.add_collection(LineCollection(spokes, linewidths=0.9, colors=[colour], linestyles="--",
