@@ -1,7 +1,9 @@
-"""The ``ecodistrict view`` command: the live district of a scenario in the browser.
+"""The ``ecodistrict view`` command: the live district of a scenario in the browser, or finished runs.
 
-The scenario is checked first (bad input: exit 2, the server is not started); then this process
-becomes the Solara server of :mod:`simulation.view.app` (``solara run ... --production``) on
+``view SCENARIO.yaml`` runs the scenario live (:mod:`simulation.view.app`); ``view DIR...`` shows
+run, sweep or replicates folders without simulating (:mod:`simulation.view.runs_app`). The input
+is checked first (bad input: exit 2, the server is not started); then this process
+becomes the Solara server of the page's module (``solara run ... --production``) on
 ``--host`` and ``--port``, with Solara's version check and usage statistics off, so that nothing
 leaves the machine: the page's front-end is served by the local ``solara-assets``.
 """
@@ -23,8 +25,12 @@ VIEW_PACKAGES = ("solara", "solara_assets", "ipyvuetify", "networkx", "altair")
 
 def add_view_command(sub) -> None:
     """Register ``view`` on the subparsers of ``ecodistrict``."""
-    view = sub.add_parser("view", help="run a scenario live in the browser: map, indicators, levers")
-    view.add_argument("scenario", type=Path, help="scenario YAML file")
+    view = sub.add_parser("view", help="run a scenario live in the browser (map, indicators, levers), or show "
+                                       "finished runs, sweeps or replicates (year slider, comparison charts)")
+    view.add_argument("sources", type=Path, nargs="+", metavar="SCENARIO_OR_DIR",
+                      help="a scenario YAML file (live), or run, sweep and replicates folders (finished runs)")
+    view.add_argument("--baseline", metavar="NAME",
+                      help="with folders: the scenario the others are compared with (default: the first one given)")
     view.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port of the page (default: {DEFAULT_PORT})")
     view.add_argument("--host", default="127.0.0.1",
                       help="address to listen on (default: 127.0.0.1, this machine only)")
@@ -39,23 +45,56 @@ def _port(text: str) -> int:
     return port
 
 
-def solara_command(host: str, port: int) -> list[str]:
-    """The command line of the Solara server of the live view."""
-    return [sys.executable, "-m", "solara", "run", "simulation.view.app", "--host", host, "--port", str(port),
+def solara_command(host: str, port: int, app: str = "simulation.view.app") -> list[str]:
+    """The command line of the Solara server of the live view (or of ``app``)."""
+    return [sys.executable, "-m", "solara", "run", app, "--host", host, "--port", str(port),
             "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+
+
+def is_live(sources: list[Path]) -> bool:
+    """One argument that is not a folder: a scenario to run live (the view's first mode)."""
+    return len(sources) == 1 and not sources[0].is_dir()
 
 
 def cmd_view(args: argparse.Namespace) -> int:
     from simulation.view import SCENARIO_VARIABLE
     from simulation.world import load_world
 
-    missing = [name for name in VIEW_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise InputError.single("command line", "view", f"the live view needs {', '.join(missing)}, not installed",
-                                "install the view extra: pip install -e \".[view]\"")
+    _check_packages()
+    if not is_live(args.sources):
+        return _view_runs(args)
+    if args.baseline is not None:
+        raise InputError.single("command line", "--baseline", "a live scenario has no baseline",
+                                "leave out --baseline, or give run or sweep folders to compare")
+    args.scenario = args.sources[0]
     world = load_world(args.scenario, years=1)  # every input check before the server starts
     env = {**os.environ, SCENARIO_VARIABLE: str(args.scenario.resolve()), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     print(f"viewing {world.scenario.name} at http://{args.host}:{args.port}/ (Ctrl+C stops the server)", flush=True)
     command = solara_command(args.host, args.port)
     os.execve(command[0], command, env)  # the server replaces this process: Ctrl+C and kill reach it directly
     return 0
+
+
+def _view_runs(args: argparse.Namespace) -> int:
+    """``view DIR...``: the folders read as ``compare`` reads them, before the server starts."""
+    import json
+
+    from simulation.view import BASELINE_VARIABLE, RUNS_VARIABLE
+    from simulation.view.stored import StoredRuns
+
+    stored = StoredRuns.read(args.sources, args.baseline)
+    env = {**os.environ, RUNS_VARIABLE: json.dumps([str(p.resolve()) for p in args.sources]),
+           BASELINE_VARIABLE: args.baseline or "", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    print(f"viewing {len(stored.scenarios)} scenarios from {len(args.sources)} folders ({stored.years[0]}-"
+          f"{stored.years[-1]}, baseline {stored.result.baseline}) at http://{args.host}:{args.port}/ "
+          "(Ctrl+C stops the server)", flush=True)
+    command = solara_command(args.host, args.port, "simulation.view.runs_app")
+    os.execve(command[0], command, env)
+    return 0
+
+
+def _check_packages() -> None:
+    missing = [name for name in VIEW_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError.single("command line", "view", f"the live view needs {', '.join(missing)}, not installed",
+                                "install the view extra: pip install -e \".[view]\"")

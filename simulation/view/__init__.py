@@ -6,3 +6,5 @@ here without loading Solara, which only the server process needs.
 """
 
 SCENARIO_VARIABLE = "ECODISTRICT_VIEW_SCENARIO"  # the scenario file the server shows, set by ecodistrict view
+RUNS_VARIABLE = "ECODISTRICT_VIEW_RUNS"  # the folders the view over finished runs shows (a JSON list)
+BASELINE_VARIABLE = "ECODISTRICT_VIEW_BASELINE"  # its --baseline, if given
