@@ -31,9 +31,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_view(scenario, port: int):
-    """``python -m simulation.cli view SCENARIO --port PORT`` until the port answers; stopped at the end."""
-    server = subprocess.Popen([sys.executable, "-m", "simulation.cli", "view", str(scenario), "--port", str(port)],
+def served_view(sources, port: int):
+    """``python -m simulation.cli view SOURCES... --port PORT`` until the port answers; stopped at the end.
+    ``sources``: a scenario, or a list of folders."""
+    sources = [sources] if not isinstance(sources, (list, tuple)) else sources
+    server = subprocess.Popen([sys.executable, "-m", "simulation.cli", "view", *map(str, sources), "--port", str(port)],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -59,7 +59,7 @@ def table_html(stored: StoredRuns, year: int) -> str:
                 cells.append("<td></td>")
                 continue
             r = row.iloc[0]
-            digits = 3 if abs(r["mean"]) < 10 else 0
+            digits = 3 if abs(r["mean"]) < 1.5 else 1 if abs(r["mean"]) < 100 else 0
             cells.append(f"<td style='text-align:right'>{TEXTS.number(r['mean'], digits)} "
                          f"<span style='color:#666'>[{TEXTS.number(r.ci_low, digits)}, "
                          f"{TEXTS.number(r.ci_high, digits)}]</span> (n={int(r.n)})</td>")
