@@ -150,7 +150,11 @@ def comparison_figure(stored: StoredRuns, year: int):
     if len(result.scenarios) < 2:
         return None
     diffs = result.differences
-    return fig.family_comparison(diffs[diffs.year == year], result.scenarios, year, TEXTS)
+    figure = fig.family_comparison(diffs[diffs.year == year], result.scenarios, year, TEXTS)
+    if year != result.final_year:  # the report's title says "Final year"; the slider may pick another
+        title = TEXTS("comparison_title", year=year).replace("Final year", "Year", 1)
+        figure.suptitle(f"{title}\n{TEXTS('comparison_filled')}", fontsize="large")
+    return figure
 
 
 def dose_figure(stored: StoredRuns, experiment: str, year: int):
