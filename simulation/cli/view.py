@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from simulation.cli.arguments import int_at_least
+from simulation.cli.arguments import check_complete, int_at_least
 from simulation.inputs.errors import InputError
 
 DEFAULT_PORT = 8765
@@ -82,6 +82,7 @@ def _view_runs(args: argparse.Namespace) -> int:
     from simulation.view import BASELINE_VARIABLE, RUNS_VARIABLE
     from simulation.view.stored import StoredRuns
 
+    check_complete(args.sources)  # a folder a killed run left half-replaced: said as compare says it
     stored = StoredRuns.read(args.sources, args.baseline)
     env = {**os.environ, RUNS_VARIABLE: json.dumps([str(p.resolve()) for p in args.sources]),
            BASELINE_VARIABLE: args.baseline or "", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
