@@ -10,19 +10,14 @@ parameters, so that Reset rebuilds the model with the values the controls show.
 from __future__ import annotations
 
 import os
-import warnings
 
 import solara
+from mesa.visualization import SolaraViz
 
-# Mesa 3.3.1's ComponentsView uses a hook after an early return, and Solara warns of it when Mesa is
-# imported. Page gives it no components, so it returns early at every render: its hooks never change.
-warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return")
-from mesa.visualization import SolaraViz  # noqa: E402
-
-from simulation.model import EcoDistrictModel  # noqa: E402
-from simulation.view import SCENARIO_VARIABLE  # noqa: E402
-from simulation.view.components import Details, DistrictMap, KpiCharts, scenario_text, scenario_title  # noqa: E402
-from simulation.view.levers import lever_params  # noqa: E402
+from simulation.model import EcoDistrictModel
+from simulation.view import SCENARIO_VARIABLE
+from simulation.view.components import Details, DistrictMap, KpiCharts, scenario_text, scenario_title
+from simulation.view.levers import lever_params
 
 PLAY_INTERVAL_MS = 500  # between two years when playing: time to read the map
 

@@ -12,19 +12,15 @@ from __future__ import annotations
 import functools
 import json
 import os
-import warnings
 from pathlib import Path
 
 import solara
 
-# As in simulation.view.app: Mesa's ComponentsView (imported with the live view's panels) warns of a
-# hook after an early return when Mesa is imported; this page does not use it.
-warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return")
-from analysis.figures import png as report_png  # noqa: E402
-from simulation.view import BASELINE_VARIABLE, RUNS_VARIABLE  # noqa: E402
-from simulation.view.components import _e, _html, legend_html, png  # noqa: E402
-from simulation.view.figures import draw_district  # noqa: E402
-from simulation.view.stored import (  # noqa: E402
+from analysis.figures import png as report_png
+from simulation.view import BASELINE_VARIABLE, RUNS_VARIABLE
+from simulation.view.components import _e, _html, legend_html, png
+from simulation.view.figures import draw_district
+from simulation.view.stored import (
     TEXTS,
     StoredRuns,
     comparison_figure,
