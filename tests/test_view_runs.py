@@ -60,7 +60,7 @@ def test_view_shows_run_folders_of_two_scenarios(run_folders, tmp_path):
     with served_view(run_folders, free_port()) as url, chromium_page() as (page, errors):
         page.goto(url)
         page.get_by_text("Year shown: 2028").wait_for(timeout=60_000)  # the last stored year first
-        page.get_by_text("formigine_baseline, seed 1, in 2028:").wait_for(timeout=20_000)
+        page.get_by_text("Formigine under current rules, seed 1, in 2028:").wait_for(timeout=20_000)
         assert page.locator(".ecodistrict-map img").is_visible()
         assert page.locator(".ecodistrict-trajectories img").is_visible()
         assert page.locator(".ecodistrict-comparison img").is_visible()
@@ -71,14 +71,14 @@ def test_view_shows_run_folders_of_two_scenarios(run_folders, tmp_path):
         page.screenshot(path=tmp_path / "view_runs.png")
 
         move_year(page, "Home", 2026)  # the slider's start: the district of the first year
-        page.get_by_text("formigine_baseline, seed 1, in 2026:").wait_for(timeout=20_000)
+        page.get_by_text("Formigine under current rules, seed 1, in 2026:").wait_for(timeout=20_000)
         page.get_by_text("Change against the baseline in 2026").wait_for(timeout=20_000)
         page.wait_for_timeout(500)
         assert page.locator(".ecodistrict-map img").screenshot() != map_before
 
         page.locator(".ecodistrict-pickers .v-select", has_text="Scenario of the map").click()
         page.get_by_role("option", name="facilitator_platform").click()
-        page.get_by_text("facilitator_platform, seed 1, in 2026:").wait_for(timeout=20_000)
+        page.get_by_text("Facilitator platform, seed 1, in 2026:").wait_for(timeout=20_000)
         page.screenshot(path=tmp_path / "view_runs_2026.png")
         assert errors == []
 

@@ -60,7 +60,7 @@ def table_html(stored: StoredRuns, year: int) -> str:
                          f"<span style='color:#666'>[{TEXTS.number(r.ci_low, digits)}, "
                          f"{TEXTS.number(r.ci_high, digits)}]</span> (n={int(r.n)})</td>")
         mark = " (baseline)" if scenario == stored.result.baseline else ""
-        rows.append(f"<tr><td>{_e(scenario)}{mark}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{_e(stored.texts.scenario(scenario))}{mark}</td>{''.join(cells)}</tr>")
     return (f"<b>Headline indicators in {year}: mean [95 % interval] over the seeds</b>"
             f"<table style='font-size:13px'><tr><th>scenario</th>{head}</tr>{''.join(rows)}</table>")
 
@@ -71,7 +71,7 @@ def StoredMap(stored: StoredRuns, scenario: str, seed: int, year: int):
     def draw():
         state = district_state(stored.run(scenario, seed), year)
         fig, keys = draw_district(state)
-        return png(fig), keys, stored_map_title(state, scenario, seed, year)
+        return png(fig), keys, stored_map_title(state, stored.texts.scenario(scenario), seed, year)
 
     image, keys, title = solara.use_memo(draw, [scenario, seed, year])
     with solara.Column(classes=["ecodistrict-map"], gap="4px"):
@@ -100,11 +100,13 @@ def Page():
     seed_text, set_seed = solara.use_state(None)
     seeds = [str(s) for s in stored.seeds(scenario)] if scenario else []
     seed = int(seed_text) if seed_text in seeds else (int(seeds[0]) if seeds else None)
-    solara.Title(f"ecodistrict: {', '.join(stored.scenarios[:3])}{' ...' if len(stored.scenarios) > 3 else ''}")
+    titles = [stored.texts.scenario(name) for name in stored.scenarios]
+    solara.Title(f"ecodistrict: {', '.join(titles[:3])}{' ...' if len(titles) > 3 else ''}")
     with solara.Sidebar():
         with solara.Column(classes=["ecodistrict-pickers"]):
-            _html(f"<b>Finished runs</b>: {len(stored.scenarios)} scenarios, baseline "
-                  f"{_e(stored.result.baseline)}; years {stored.years[0]}-{stored.years[-1]}", "p")
+            baseline = stored.texts.scenario(stored.result.baseline)
+            _html(f"<b>Finished runs</b>: {len(stored.scenarios)} scenarios, baseline {_e(baseline)}; "
+                  f"years {stored.years[0]}-{stored.years[-1]}", "p")
             solara.SliderInt("Year", value=year, min=stored.years[0], max=stored.years[-1], step=1,
                              on_value=set_year, thumb_label="always")
             if mapped:

@@ -91,6 +91,11 @@ class StoredRuns:
     def scenarios(self) -> list[str]:
         return self.result.scenarios
 
+    @property
+    def texts(self) -> Texts:
+        """The page's words, scenarios and experiments named by their titles (as the report does)."""
+        return TEXTS.named(self.result.inputs.titles, self.result.inputs.experiment_titles)
+
     def seeds(self, scenario: str) -> list[int]:
         """Seeds of the scenario that have a run folder (a map)."""
         return sorted(seed for name, seed in self.result.inputs.runs if name == scenario)
@@ -126,8 +131,8 @@ def district_state(run: RunFolder, year: int) -> DistrictState:
         services)
 
 
-def stored_map_title(state: DistrictState, scenario: str, seed: int, year: int) -> str:
-    return (f"{scenario}, seed {seed}, in {year}: {len(state.where)} firms on {len(state.group_of_plot)} of "
+def stored_map_title(state: DistrictState, scenario_title: str, seed: int, year: int) -> str:
+    return (f"{scenario_title}, seed {seed}, in {year}: {len(state.where)} firms on {len(state.group_of_plot)} of "
             f"{len(state.x_m)} plots; exchanges in force and services of {year}")
 
 
@@ -136,7 +141,8 @@ def trajectory_figure(stored: StoredRuns, year: int):
     result = stored.result
     indicators = [i for i in TRAJECTORY_INDICATORS if i in result.inputs.indicator_names] or \
         result.inputs.indicator_names
-    figure = fig.trajectories(result.summary, result.scenarios, indicators, TEXTS("trajectories_title"), TEXTS)
+    texts = stored.texts
+    figure = fig.trajectories(result.summary, result.scenarios, indicators, texts("trajectories_title"), texts)
     for ax in figure.axes:
         if ax.get_visible():
             ax.axvline(year, color="0.4", lw=1.0, ls=":", zorder=0)
@@ -150,7 +156,7 @@ def comparison_figure(stored: StoredRuns, year: int):
     if len(result.scenarios) < 2:
         return None
     diffs = result.differences
-    figure = fig.family_comparison(diffs[diffs.year == year], result.scenarios, year, TEXTS)
+    figure = fig.family_comparison(diffs[diffs.year == year], result.scenarios, year, stored.texts)
     if year != result.final_year:  # the report's title says "Final year"; the slider may pick another
         title = TEXTS("comparison_title", year=year).replace("Final year", "Year", 1)
         figure.suptitle(f"{title}\n{TEXTS('comparison_filled')}", fontsize="large")
@@ -162,8 +168,8 @@ def dose_figure(stored: StoredRuns, experiment: str, year: int):
     result = stored.result
     indicators = [i for i in result.inputs.indicator_names if i in HEADLINE_INDICATORS or i in
                   TRAJECTORY_INDICATORS] or result.inputs.indicator_names
-    return fig.dose_response(result.summary, stored.grids[experiment], indicators, year, result.baseline, TEXTS,
-                             result.differences)
+    return fig.dose_response(result.summary, stored.grids[experiment], indicators, year, result.baseline,
+                             stored.texts, result.differences)
 
 
 def year_table(stored: StoredRuns, year: int) -> pd.DataFrame:
