@@ -57,7 +57,7 @@ def settle_year(year: int, state: YearState, contracts: ContractBook, plants: Pl
     # What the plan's price instruments add to the firm's outside routes and virgin purchases (the
     # landfill tax and the routes it makes a residue take, the levy): the archetype's sourced share
     # of it is passed on to its output price; the rest, and every exchange, comes out of the margin.
-    instrument_cost = (disposed @ (effects.disposal_cost - cat.routes.cheapest_cost(n_res))
+    instrument_cost = (disposed @ (effects.disposal_cost - cat.outside_cost)
                        + virgin @ (effects.virgin_cost - cat.virgin_price))
     profit = (state.output * arch.margin_eur[state.archetype] - (cost - reference)
               + arch.pass_through[state.archetype] * instrument_cost)

@@ -133,13 +133,12 @@ class ArchetypeArrays:
     @classmethod
     def from_catalogue(cls, cat: Catalogue) -> ArchetypeArrays:
         arch = [cat.archetypes[a] for a in cat.archetype_ids]
-        outside_cost = cat.routes.cheapest_cost(len(cat.resource_ids))
         return cls(np.array([a.radius_of_action.value for a in arch]), np.array([a.employees.value for a in arch]),
                    np.array([a.plot_area.value for a in arch]),
                    np.array([a.turnover.value * a.operating_margin.value for a in arch]),
                    # the margin is observed at these costs: catalogue prices (each residue's cheapest
                    # outside route before tax), no exchanges, no policy
-                   cat.outputs @ outside_cost + cat.inputs @ cat.virgin_price,
+                   cat.outputs @ cat.outside_cost + cat.inputs @ cat.virgin_price,
                    np.array([a.cost_pass_through.value if a.cost_pass_through is not None else 0.0
                              for a in arch]),
                    np.array([a.sector_group == CERAMIC_SECTOR_GROUP for a in arch], dtype=bool))

@@ -10,6 +10,7 @@ and builds :class:`Catalogue`, the validated, array-shaped form the model comput
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -191,11 +192,6 @@ class OutsideRoutes:
         chosen[self.resource[order][first]] = order[first]
         return chosen
 
-    def cheapest_cost(self, n_resources: int) -> np.ndarray:
-        """Per resource, the cost of its cheapest route before any tax, EUR/unit (0 for an input
-        only): the outside cost at catalogue prices, where archetypes' margins are observed."""
-        return self.per_resource(self.cost, self.cheapest(self.cost, n_resources))
-
     @staticmethod
     def per_resource(values: np.ndarray, chosen: np.ndarray, none=0.0) -> np.ndarray:
         """``values`` (K,) of each resource's ``chosen`` route, ``none`` for a resource with no
@@ -246,6 +242,14 @@ class Catalogue:
 
     def archetype_index(self, archetype_id: str) -> int:
         return self.archetype_ids.index(archetype_id)
+
+    @functools.cached_property
+    def outside_cost(self) -> np.ndarray:
+        """Per resource, the cost of its cheapest outside route before any tax, EUR/unit (0 for an
+        input only): the outside cost at catalogue prices, where archetypes' margins are observed.
+        Computed once per catalogue (the model asks for it every year)."""
+        routes = self.routes
+        return routes.per_resource(routes.cost, routes.cheapest(routes.cost, len(self.resource_ids)))
 
 
 def build_catalogue(resources_file: ResourceCatalogueFile, archetype_file: ArchetypeFile,

@@ -1,7 +1,7 @@
 """Entry that follows opportunity: who applies, given what the district leaves unused.
 
-Entrepreneurs settle where residue goes unused and demand goes unmet (the EFNC Humber model,
-/work/shared/data/reference_data.md §12.7). An archetype's **opportunity** ``G_a`` is the EUR/yr
+Entrepreneurs settle where residue goes unused and demand goes unmet (the mechanism of the EFNC
+Humber agent-based model, which the issue cites; no rate from it is used). An archetype's **opportunity** ``G_a`` is the EUR/yr
 an applicant of that archetype would gain the district with the firms present: the exchange
 surplus of :func:`simulation.policy.contribution.potential_surplus` over what it could take from
 their unused residues (a sink) and give to their open demand (a supplier), valued per row at the
