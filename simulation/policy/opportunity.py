@@ -1,11 +1,12 @@
 """Entry that follows opportunity: who applies, given what the district leaves unused.
 
 Entrepreneurs settle where residue goes unused and demand goes unmet (the mechanism of the EFNC
-Humber agent-based model, which the issue cites; no rate from it is used). An archetype's **opportunity** ``G_a`` is the EUR/yr
-an applicant of that archetype would gain the district with the firms present: the exchange
-surplus of :func:`simulation.policy.contribution.potential_surplus` over what it could take from
-their unused residues (a sink) and give to their open demand (a supplier), valued per row at the
-joint surplus of a deal at this year's prices, at 0 km. It is computed by the planning authority
+Humber agent-based model, which the issue cites; no rate from it is used). An archetype's
+**opportunity** ``G_a`` is the EUR/yr an applicant of that archetype would gain the district with
+the firms present: the exchange surplus of :func:`simulation.policy.contribution.potential_surplus`
+over what it could take from their unused residues (a sink) and give to their open demand (a
+supplier), valued per row at the joint surplus of a deal at this year's prices, at 0 km. It is
+computed by the planning authority
 (:meth:`~simulation.agents.planning_authority.PlanningAuthority.opportunities`) before the year's
 applicants are drawn; this module turns it into the stream's weights and a queued applicant's
 arrival.
